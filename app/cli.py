@@ -1,0 +1,120 @@
+"""The ``waymark`` command. Each subcommand is thin: it delegates to a service and commits."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import ScriptInfo, with_appcontext
+
+from app import create_app, db, migrate
+from app.config import Settings
+
+DEMO_PACKAGE = Path(__file__).resolve().parent / "demo" / "leeds"
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Waymark: a community service directory for social prescribing (HSDS 3 / ORUK).
+
+    Settings come from WAYMARK_* environment variables; `waymark config` lists them.
+    """
+    ctx.obj = ScriptInfo(create_app=lambda: create_app(), load_dotenv_defaults=False)
+
+
+@main.group("db")
+def db_group() -> None:
+    """Create, upgrade and inspect the database schema."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+@click.option("--revision", default="head", show_default=True, help="Target migration.")
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the schema (SQLite, or PostgreSQL with PostGIS)."""
+    migrate.upgrade(db.engine(), revision)
+    click.echo(f"database at {db.engine().url.render_as_string()} is at revision "
+               f"{migrate.current(db.engine())}")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Print the schema revision of the database."""
+    click.echo(migrate.current(db.engine()) or "empty (run: waymark db upgrade)")
+
+
+@db_group.command("revision")
+@with_appcontext
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models (for developers)."""
+    migrate.revision(db.engine(), message)
+
+
+@main.command("demo")
+@with_appcontext
+@click.option("--package", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=DEMO_PACKAGE, show_default="the Leeds demo", help="HSDS tabular package folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
+def demo(package: Path, as_json: bool) -> None:
+    """Migrate, then load an HSDS tabular package (by default the Leeds demo directory)."""
+    from app.services.packages import load_package
+
+    migrate.upgrade(db.engine())
+    session = db.new_session()
+    try:
+        report = load_package(session, package)
+        session.commit()
+    finally:
+        session.close()
+    if as_json:
+        click.echo(json.dumps({"loaded": dict(report.loaded), "rejected": report.rejected}, indent=2))
+    else:
+        for kind, count in report.loaded.items():
+            click.echo(f"{count:6d} {kind} records loaded")
+        for problem in report.rejected:
+            click.echo(f"rejected: {problem}", err=True)
+    if report.rejected:
+        sys.exit(1)
+
+
+@main.command("serve")
+@with_appcontext
+@click.option("--host", default=None, help="Interface (default WAYMARK_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default WAYMARK_PORT).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default WAYMARK_WORKERS).")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the directory and its API (gunicorn when more than one worker)."""
+    settings: Settings = current_app.config["WAYMARK"]
+    host = host or settings.host
+    port = port or settings.port
+    workers = workers or settings.workers
+    click.echo(f"Waymark on http://{host}:{port}/ (API: http://{host}:{port}{settings.api_prefix}/docs)")
+    if workers > 1:
+        from app.server import run_gunicorn
+
+        run_gunicorn(host, port, workers)
+    else:
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, current_app._get_current_object(),  # type: ignore[attr-defined]
+                   threaded=True, use_reloader=False)
+
+
+@main.command("config")
+@with_appcontext
+def show_config() -> None:
+    """List every setting: environment variable, default, meaning, current value."""
+    settings: Settings = current_app.config["WAYMARK"]
+    for name, default, doc in Settings.documentation():
+        value = getattr(settings, name.removeprefix("WAYMARK_").lower())
+        click.echo(f"{name}\n    default {default}; now {value!r}\n    {doc}")
+
+
+if __name__ == "__main__":
+    main()

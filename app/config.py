@@ -1,0 +1,89 @@
+"""Every Waymark setting, once, with its default and meaning.
+
+Each field can be overridden by an environment variable named ``WAYMARK_`` plus the
+field name in upper case (``database_url`` -> ``WAYMARK_DATABASE_URL``), or by the
+mapping passed to ``create_app(config=...)``. ``waymark config`` prints the table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+ENV_PREFIX = "WAYMARK_"
+
+
+def setting(default: Any, doc: str) -> Any:
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: str = setting(
+        "instance", "Folder for local state: the default SQLite database lives here.")
+    database_url: str = setting(
+        "", "SQLAlchemy URL of the directory database. Empty means "
+        "`sqlite:///<instance_path>/waymark.db`; use `postgresql+psycopg://user@host/db` for PostgreSQL.")
+    host: str = setting("127.0.0.1", "Interface `waymark serve` listens on.")
+    port: int = setting(5000, "Port `waymark serve` listens on.")
+    workers: int = setting(1, "Web worker processes for `waymark serve` (more than 1 uses gunicorn).")
+    api_prefix: str = setting("/api", "Where the HSDS / ORUK API is mounted.")
+    public_url: str = setting(
+        "", "External base URL (e.g. `https://directory.example.org`) used in links such as "
+        "`openapi_url`. Empty means the URL of the incoming request.")
+    per_page_default: int = setting(50, "Page size when a client gives no `per_page`.")
+    per_page_max: int = setting(200, "Largest `per_page` a client may ask for; more is a 400.")
+    hsds_profile_url: str = setting(
+        "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md",
+        "Profile URL announced by `GET /api/`.")
+    sql_echo: bool = setting(False, "Log every SQL statement (debugging only).")
+    log_level: str = setting("INFO", "Python logging level.")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        path = Path(self.instance_path).resolve() / "waymark.db"
+        return f"sqlite:///{path}"
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any] | None = None,
+             environ: Mapping[str, str] | None = None) -> Settings:
+        """Defaults, then ``WAYMARK_*`` environment variables, then ``overrides``."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = _coerce(f, raw)
+        for key, value in (overrides or {}).items():
+            if key not in {f.name for f in fields(cls)}:
+                raise ValueError(f"unknown Waymark setting {key!r}")
+            values[key] = value
+        return cls(**values)
+
+    @classmethod
+    def documentation(cls) -> list[tuple[str, str, str]]:
+        """(environment variable, default, meaning) for every setting."""
+        return [(ENV_PREFIX + f.name.upper(), repr(f.default) if f.default != "" else "(empty)",
+                 f.metadata["doc"]) for f in fields(cls)]
+
+
+def _coerce(f: dataclasses.Field[Any], raw: str) -> Any:
+    kind = type(f.default)
+    name = ENV_PREFIX + f.name.upper()
+    if kind is bool:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"{name} must be true or false, not {raw!r}")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    return raw

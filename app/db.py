@@ -1,0 +1,66 @@
+"""Engine and session handling.
+
+One engine per application. A request gets its session from ``session()``; the
+session is closed when the request ends. Services receive a session and flush;
+only the edges (write views, CLI commands, jobs) commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+EXTENSION_KEY = "waymark.db"
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    if url.startswith("postgresql"):
+        kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def init_app(app: Flask, engine: Engine) -> None:
+    app.extensions[EXTENSION_KEY] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def engine() -> Engine:
+    bind = current_app.extensions[EXTENSION_KEY].kw["bind"]
+    assert isinstance(bind, Engine)
+    return bind
+
+
+def new_session() -> Session:
+    """A fresh session for the current app (CLI commands and jobs own theirs)."""
+    factory: sessionmaker[Session] = current_app.extensions[EXTENSION_KEY]
+    return factory()
+
+
+def session() -> Session:
+    """The session of the current request or app context."""
+    if "db_session" not in g:
+        g.db_session = new_session()
+    current: Session = g.db_session
+    return current
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    current = g.pop("db_session", None)
+    if current is not None:
+        current.close()

@@ -1,0 +1,1 @@
+"""Geography: postcodes, points and distances."""

@@ -1,0 +1,62 @@
+"""UK postcodes: normalising them and finding a point for one.
+
+Until the full postcode table is loaded (``waymark postcodes load``, a later
+issue), a full postcode resolves to the coordinates of a directory location at
+that postcode, and otherwise to the centroid of its outcode (district), shipped in
+``app/geo/data`` (OGL, see its README); the result says which.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models.hsds import Address, Location
+
+DATA = Path(__file__).resolve().parent / "data"
+POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+OUTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+
+
+@dataclass(frozen=True)
+class Point:
+    latitude: float
+    longitude: float
+    precision: str  # "postcode" or "outcode"
+
+
+def normalise(text: str) -> str | None:
+    """``ls64ab`` -> ``LS6 4AB``; an outcode alone (``LS6``) stays as it is; else None."""
+    compact = re.sub(r"\s+", "", text.upper())
+    match = POSTCODE_RE.match(compact)
+    if match:
+        return f"{match.group(1)} {match.group(2)}"
+    return compact if OUTCODE_RE.match(compact) else None
+
+
+@cache
+def outcode_centroids() -> dict[str, tuple[float, float]]:
+    with (DATA / "gb_outcode_centroids.csv").open(newline="", encoding="utf-8") as handle:
+        return {row["outcode"]: (float(row["lat"]), float(row["lon"])) for row in csv.DictReader(handle)}
+
+
+def locate(session: Session, postcode: str) -> Point | None:
+    """A point for a normalised postcode or outcode, or None if unknown."""
+    if " " in postcode:
+        hit = session.execute(
+            select(Location.latitude, Location.longitude)
+            .join(Address, Address.location_id == Location.id)
+            .where(func.upper(func.replace(Address.postal_code, " ", "")) == postcode.replace(" ", ""),
+                   Location.latitude.is_not(None), Location.longitude.is_not(None))
+            .limit(1)
+        ).first()
+        if hit is not None:
+            return Point(float(hit[0]), float(hit[1]), "postcode")
+    centroid = outcode_centroids().get(postcode.split(" ")[0])
+    return Point(centroid[0], centroid[1], "outcode") if centroid else None

@@ -1,0 +1,6 @@
+"""Typed SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
+
+from app.models.base import Base
+from app.models.hsds import HSDS_MODELS
+
+__all__ = ["Base", "HSDS_MODELS"]

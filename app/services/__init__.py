@@ -1,0 +1,1 @@
+"""The only layer that writes. Functions take a Session, flush, and never commit."""

@@ -1,0 +1,193 @@
+"""Write nested HSDS records into the golden tables.
+
+``publish(session, "service", records)`` takes compiled HSDS services (the shape of
+``GET /services/{id}``: organization, service_at_locations with locations, phones,
+schedules, attributes with taxonomy terms ...), validates every level with the row
+schemas generated from the spec, and upserts each row by id. A record replaces its
+own children: a phone that is no longer listed under a service is detached from it
+(and removed once nothing refers to it). Shared rows (an organization, a location, a
+taxonomy term) are merged: a field a record leaves out is kept, not blanked.
+
+This is the single write path for golden records: the demo loader, the importers and
+the conformance tests all go through it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from app.models import Base
+from app.services.compile import table_of
+from schema.hsds import POLYMORPHIC_LINK, Node, plan
+from schema.records import ValidationError, load_row
+
+Row = dict[str, Any]
+POLYMORPHIC_TYPE = {"attribute": "link_entity", "metadata": "resource_type"}
+# Records in their own right: a parent that leaves them out does not disown them.
+INDEPENDENT = {"service", "location"}
+
+
+class RecordError(ValueError):
+    """A record that cannot be published, with the path of the bad value."""
+
+    def __init__(self, record_id: str | None, problems: dict[str, list[str]]):
+        self.record_id = record_id
+        self.problems = problems
+        detail = "; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in sorted(problems.items()))
+        super().__init__(f"record {record_id or '(no id)'}: {detail}")
+
+
+@dataclass
+class Flattened:
+    """Rows per table, merged by id, and the child sets each parent now owns."""
+
+    rows: dict[str, dict[str, Row]] = field(default_factory=lambda: defaultdict(dict))
+    # (child table, link column) -> {parent id: {child ids}}
+    owned: dict[tuple[str, str], dict[str, set[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+
+    def merge(self, table: str, row: Row) -> None:
+        existing = self.rows[table].get(row["id"])
+        if existing is None:
+            self.rows[table][row["id"]] = row
+        else:
+            existing.update({k: v for k, v in row.items() if v is not None})
+
+
+def flatten(node: Node, record: dict[str, Any], out: Flattened, path: str = "",
+            parent: tuple[str, str, str] | None = None, owner: bool = True) -> str:
+    """Validate one nested record and add its rows to ``out``; return its id.
+
+    An ``owner`` record (the root and what hangs off it) is complete: an array it leaves
+    out is empty. A shared record it refers to (its organization, a location, a taxonomy
+    term) may be partial: only the arrays it lists replace the stored ones.
+    """
+    try:
+        row = load_row(node.table, record)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"": exc.messages}
+        raise RecordError(record.get("id") if isinstance(record, dict) else None,
+                          {f"{path}{k}": _as_list(v) for k, v in messages.items()}) from None
+    if parent is not None:
+        parent_table, parent_id, column = parent
+        row[column] = parent_id
+        if node.table in POLYMORPHIC_TYPE and not row.get(POLYMORPHIC_TYPE[node.table]):
+            row[POLYMORPHIC_TYPE[node.table]] = parent_table
+        out.owned[(node.table, column)][parent_id].add(row["id"])
+    for prop, child, many, link in node.children:
+        value = record.get(prop)
+        if many and (prop in record or (owner and child.table not in INDEPENDENT)):
+            out.owned[(child.table, link.column)].setdefault(row["id"], set())
+        if value in (None, [], {}):
+            continue
+        if many:
+            if not isinstance(value, list):
+                raise RecordError(record.get("id"), {f"{path}{prop}": ["Must be an array."]})
+            for i, item in enumerate(value):
+                flatten(child, _as_object(item, record, f"{path}{prop}[{i}]"), out,
+                        f"{path}{prop}[{i}].", (node.table, row["id"], link.column), owner)
+        else:
+            child_id = flatten(child, _as_object(value, record, f"{path}{prop}"), out,
+                               f"{path}{prop}.", owner=False)
+            row[link.column] = child_id
+    out.merge(node.table, row)
+    return str(row["id"])
+
+
+def _as_object(value: Any, record: dict[str, Any], path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise RecordError(record.get("id"), {path: ["Must be an object."]})
+    return value
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [f"{k}: {' '.join(_as_list(v))}" for k, v in value.items()]
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+@dataclass
+class PublishResult:
+    inserted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    updated: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    detached: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def publish(session: Session, kind: str, records: Iterable[dict[str, Any]],
+            now: datetime.datetime | None = None) -> PublishResult:
+    """Validate and upsert nested records of one kind (``service``, ``organization``,
+    ``taxonomy``, ``taxonomy_term``). Raises RecordError before writing anything if any
+    record is invalid; callers that must go on past bad records publish one at a time."""
+    node = plan(kind)
+    out = Flattened()
+    stamp = now or datetime.datetime.now(datetime.timezone.utc)
+    for record in records:
+        if not isinstance(record, dict):
+            raise RecordError(None, {"": ["A record must be a JSON object."]})
+        flatten(node, record, out)
+    if kind == "service":
+        for row in out.rows["service"].values():
+            row.setdefault("last_modified", None)
+            row["last_modified"] = row["last_modified"] or stamp
+    result = PublishResult()
+    for table in Base.metadata.sorted_tables:
+        rows = out.rows.get(table.name)
+        if rows:
+            _upsert(session, table, list(rows.values()), result)
+    for (child, column), parents in out.owned.items():
+        _detach_stale(session, table_of(child), column, parents, result)
+    session.flush()
+    return result
+
+
+def _upsert(session: Session, table: Table, rows: list[Row], result: PublishResult) -> None:
+    ids = [r["id"] for r in rows]
+    existing: set[str] = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        existing.update(session.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+    new = [r for r in rows if r["id"] not in existing]
+    if new:
+        columns = {c.name for c in table.columns}
+        session.execute(insert(table), [{c: r.get(c) for c in columns} for r in new])
+        result.inserted[table.name] += len(new)
+    by_keys: dict[tuple[str, ...], list[Row]] = defaultdict(list)
+    for r in rows:
+        if r["id"] in existing:
+            by_keys[tuple(sorted(k for k in r if k != "id"))].append(r)
+    for keys, group in by_keys.items():
+        if not keys:
+            continue
+        stmt = (update(table).where(table.c.id == bindparam("_id"))
+                .values({k: bindparam(k) for k in keys}))
+        session.connection().execute(stmt, [{"_id": r["id"], **{k: r[k] for k in keys}} for r in group])
+        result.updated[table.name] += len(group)
+
+
+def _detach_stale(session: Session, table: Table, column: str, parents: dict[str, set[str]],
+                  result: PublishResult) -> None:
+    """Children that a parent no longer lists lose their link to it; orphans are removed."""
+    link = table.c[column]
+    stale: list[str] = []
+    parent_ids = sorted(parents)
+    for start in range(0, len(parent_ids), 5000):
+        chunk = parent_ids[start:start + 5000]
+        for child_id, parent_id in session.execute(select(table.c.id, link).where(link.in_(chunk))):
+            if child_id not in parents[parent_id]:
+                stale.append(child_id)
+    if not stale:
+        return
+    result.detached[table.name] += len(stale)
+    if column in POLYMORPHIC_LINK.values() or not link.nullable:
+        session.execute(delete(table).where(table.c.id.in_(stale)))
+        return
+    session.execute(update(table).where(table.c.id.in_(stale)).values({column: None}))
+    links = [c for c in table.columns if c.foreign_keys]
+    session.execute(delete(table).where(table.c.id.in_(stale), and_(*[c.is_(None) for c in links])))

@@ -1,0 +1,1 @@
+"""Source adapters: a feed in, normalised HSDS records out. No database, no Flask."""

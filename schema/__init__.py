@@ -1,0 +1,1 @@
+"""HSDS serialisation: record shapes and marshmallow schemas derived from the vendored spec."""
