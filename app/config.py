@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 ENV_PREFIX = "WAYMARK_"
 
@@ -73,7 +74,7 @@ class Settings:
 
 
 def _coerce(f: dataclasses.Field[Any], raw: str) -> Any:
-    kind = type(f.default)
+    kind: type = type(f.default)
     name = ENV_PREFIX + f.name.upper()
     if kind is bool:
         if raw.lower() in ("1", "true", "yes", "on"):

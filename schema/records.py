@@ -47,7 +47,7 @@ def _field_for(name: str, prop: dict[str, Any], required: bool) -> fields.Field:
     if kind == "date":
         return fields.Date(**opts)
     if kind in ("datetime", "date-time") or fmt == "date-time":
-        return fields.AwareDateTime(default_timezone=datetime.timezone.utc, **opts)
+        return fields.AwareDateTime(default_timezone=datetime.UTC, **opts)
     if kind == "time":
         return fields.Time(**opts)
     if fmt == "uuid":
@@ -79,7 +79,7 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, float):
         return int(value) if value.is_integer() else value
     if isinstance(value, datetime.datetime):
-        utc = value.astimezone(datetime.timezone.utc)
+        utc = value.astimezone(datetime.UTC)
         text = utc.strftime("%Y-%m-%dT%H:%M:%S")
         if utc.microsecond:
             text += f".{utc.microsecond // 1000:03d}"

@@ -42,8 +42,8 @@ def _hsds_openapi() -> dict[str, Any]:
 def base_url() -> str:
     """Absolute URL of the API root, from WAYMARK_PUBLIC_URL or the request."""
     settings = current_app.config["WAYMARK"]
-    root = settings.public_url.rstrip("/") or request.host_url.rstrip("/")
-    return root + settings.api_prefix.rstrip("/")
+    root: str = settings.public_url.rstrip("/") or request.host_url.rstrip("/")
+    return root + str(settings.api_prefix).rstrip("/")
 
 
 def _field_schema(field: fields.Field) -> dict[str, Any]:

@@ -30,7 +30,7 @@ class DateOrDateTime(fields.Field):
                 parsed = datetime.datetime.fromisoformat(text)
         except ValueError:
             raise self.make_error("invalid", input=value) from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
 
 
 class PagedParams(Schema):
@@ -98,7 +98,7 @@ def parse(schema: type[Schema], args: MultiDict[str, str], paged: bool = True) -
     try:
         loaded: dict[str, Any] = schema().load(args.to_dict())
     except ValidationError as exc:
-        messages = exc.normalized_messages()
+        messages: dict[str, list[str]] = exc.normalized_messages()  # type: ignore[no-untyped-call]
         problems = {k: [m.replace("Unknown field.", "Unknown parameter.") for m in v]
                     for k, v in messages.items()}
         raise bad_parameters(problems) from None

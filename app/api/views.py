@@ -86,12 +86,14 @@ def envelope(page: directory.Page, contents: list[dict[str, Any]]) -> dict[str, 
     }
 
 
-def _contents(resource: Resource, page: directory.Page, filters: dict[str, Any]) -> list[dict[str, Any]]:
+def _contents(resource: Resource, page: directory.Page, filters: dict[str, Any],
+              session: Session | None = None) -> list[dict[str, Any]]:
+    session = session or db.session()
     if filters.get("minimal"):
         return [{"id": r["id"], **({"last_modified": r["last_modified"]} if "last_modified" in r else {})}
-                for r in compile_records(db.session(), resource.list_plan, page.ids)]
+                for r in compile_records(session, resource.list_plan, page.ids)]
     wanted = filters.get("full") or filters.get("full_service")
-    records = compile_records(db.session(), resource.detail_plan if wanted else resource.list_plan, page.ids)
+    records = compile_records(session, resource.detail_plan if wanted else resource.list_plan, page.ids)
     for record in records:
         record.update(page.extras.get(record["id"], {}))
     return records
@@ -115,9 +117,7 @@ def _ndjson(resource: Resource, filters: dict[str, Any]) -> Iterator[str]:
         number = 1
         while True:
             page = resource.find(session, {**filters, "page": number, "per_page": NDJSON_BATCH})
-            plan = resource.detail_plan if filters.get("full") else resource.list_plan
-            for record in compile_records(session, plan, page.ids):
-                record.update(page.extras.get(record["id"], {}))
+            for record in _contents(resource, page, filters, session):
                 yield json.dumps(record, ensure_ascii=False) + "\n"
             if number >= page.total_pages:
                 return

@@ -3,4 +3,4 @@
 from app.models.base import Base
 from app.models.hsds import HSDS_MODELS
 
-__all__ = ["Base", "HSDS_MODELS"]
+__all__ = ["HSDS_MODELS", "Base"]

@@ -17,16 +17,15 @@ class UTCDateTime(TypeDecorator[datetime.datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> datetime.datetime | None:
-        if value is None:
+        if not isinstance(value, datetime.datetime):
             return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        value = value.astimezone(datetime.timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        aware: datetime.datetime = value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+        utc = aware.astimezone(datetime.UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime.datetime | None:
-        if value is None:
+        if not isinstance(value, datetime.datetime):
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=datetime.timezone.utc)
-        return value.astimezone(datetime.timezone.utc)
+            return value.replace(tzinfo=datetime.UTC)
+        return value.astimezone(datetime.UTC)

@@ -49,6 +49,7 @@ class Flattened:
     """Rows per table, merged by id, and the child sets each parent now owns."""
 
     rows: dict[str, dict[str, Row]] = field(default_factory=lambda: defaultdict(dict))
+    problems: dict[str, list[str]] = field(default_factory=dict)  # path -> messages
     # (child table, link column) -> {parent id: {child ids}}
     owned: dict[tuple[str, str], dict[str, set[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(set)))
@@ -73,8 +74,8 @@ def flatten(node: Node, record: dict[str, Any], out: Flattened, path: str = "",
         row = load_row(node.table, record)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"": exc.messages}
-        raise RecordError(record.get("id") if isinstance(record, dict) else None,
-                          {f"{path}{k}": _as_list(v) for k, v in messages.items()}) from None
+        out.problems.update({f"{path}{k}": _as_list(v) for k, v in messages.items()})
+        row = {"id": str(record.get("id"))}
     if parent is not None:
         parent_table, parent_id, column = parent
         row[column] = parent_id
@@ -89,22 +90,22 @@ def flatten(node: Node, record: dict[str, Any], out: Flattened, path: str = "",
             continue
         if many:
             if not isinstance(value, list):
-                raise RecordError(record.get("id"), {f"{path}{prop}": ["Must be an array."]})
+                out.problems[f"{path}{prop}"] = ["Must be an array."]
+                continue
             for i, item in enumerate(value):
-                flatten(child, _as_object(item, record, f"{path}{prop}[{i}]"), out,
-                        f"{path}{prop}[{i}].", (node.table, row["id"], link.column), owner)
-        else:
-            child_id = flatten(child, _as_object(value, record, f"{path}{prop}"), out,
-                               f"{path}{prop}.", owner=False)
-            row[link.column] = child_id
+                if _is_object(item, out, f"{path}{prop}[{i}]"):
+                    flatten(child, item, out, f"{path}{prop}[{i}].", (node.table, row["id"], link.column), owner)
+        elif _is_object(value, out, f"{path}{prop}"):
+            row[link.column] = flatten(child, value, out, f"{path}{prop}.", owner=False)
     out.merge(node.table, row)
     return str(row["id"])
 
 
-def _as_object(value: Any, record: dict[str, Any], path: str) -> dict[str, Any]:
+def _is_object(value: Any, out: Flattened, path: str) -> bool:
     if not isinstance(value, dict):
-        raise RecordError(record.get("id"), {path: ["Must be an object."]})
-    return value
+        out.problems[path] = ["Must be an object."]
+        return False
+    return True
 
 
 def _as_list(value: Any) -> list[str]:
@@ -127,11 +128,13 @@ def publish(session: Session, kind: str, records: Iterable[dict[str, Any]],
     record is invalid; callers that must go on past bad records publish one at a time."""
     node = plan(kind)
     out = Flattened()
-    stamp = now or datetime.datetime.now(datetime.timezone.utc)
+    stamp = now or datetime.datetime.now(datetime.UTC)
     for record in records:
         if not isinstance(record, dict):
-            raise RecordError(None, {"": ["A record must be a JSON object."]})
+            raise RecordError(None, {"(record)": ["A record must be a JSON object."]})
         flatten(node, record, out)
+        if out.problems:
+            raise RecordError(str(record.get("id") or "") or None, out.problems)
     if kind == "service":
         for row in out.rows["service"].values():
             row.setdefault("last_modified", None)

@@ -25,7 +25,7 @@ from flask.testing import FlaskClient
     ("/api/services?search=" + "x" * 201, "search", "Length"),
     ("/api/service_at_locations?proximity=500", "proximity", "postcode"),
     ("/api/service_at_locations?postcode=LS6%204AB&proximity=-5", "proximity", "metres"),
-    ("/api/service_at_locations?postcode=NOTAPOSTCODE", "postcode", "not a UK postcode"),
+    ("/api/service_at_locations?postcode=12345", "postcode", "not a UK postcode"),
     ("/api/service_at_locations?postcode=ZZ9%209ZZ", "postcode", "not a known UK postcode"),
     ("/api/taxonomy_terms?top_only=perhaps", "top_only", "boolean"),
     ("/api/services/not-a-uuid", "id", "Not a valid UUID"),

@@ -21,7 +21,7 @@ def document(live_server: str) -> dict[str, Any]:
 
 def test_document_is_valid_openapi_with_refs_served_locally(document: dict[str, Any], live_server: str) -> None:
     validate(document)
-    refs = set(re.findall(r'"\$ref": "(http[^"]+)"', requests.get(f"{live_server}/api/openapi.json",
+    refs = set(re.findall(r'"\$ref":\s*"(http[^"]+)"', requests.get(f"{live_server}/api/openapi.json",
                                                                   timeout=10).text))
     assert refs and all(ref.startswith(live_server) for ref in refs)
     for ref in refs:
