@@ -106,6 +106,18 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
                    threaded=True, use_reloader=False)
 
 
+@main.command("validate", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def validate(args: tuple[str, ...]) -> None:
+    """Check an HSDS / ORUK API as the ORUK validator does: URL [--json] [--sample N].
+
+    Exit status 1 when it fails a required (level 1) check.
+    """
+    from importers import oruk_validator
+
+    sys.exit(oruk_validator.main(list(args)))
+
+
 @main.command("config")
 @with_appcontext
 def show_config() -> None:

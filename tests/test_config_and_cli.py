@@ -44,7 +44,8 @@ def test_readme_documents_every_setting() -> None:
 
 
 @pytest.mark.parametrize("command", [["--help"], ["db", "--help"], ["db", "upgrade", "--help"],
-                                     ["demo", "--help"], ["serve", "--help"], ["config", "--help"]])
+                                     ["demo", "--help"], ["serve", "--help"], ["config", "--help"],
+                                     ["validate", "--help"]])
 def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 0 and "Usage:" in result.output

@@ -101,7 +101,7 @@ def _contents(resource: Resource, page: directory.Page, filters: dict[str, Any],
 
 def list_view(resource: Resource) -> Callable[[], Any]:
     def view() -> Any:
-        filters = parse(resource.params, request.args)
+        filters = directory.resolve_places(db.session(), parse(resource.params, request.args))
         if filters["format"] == "ndjson":
             return Response(stream_with_context(_ndjson(resource, filters)), mimetype="application/x-ndjson")
         page = resource.find(db.session(), filters)

@@ -89,10 +89,17 @@ def find_services(session: Session, filters: dict[str, Any]) -> Page:
 def find_services_at_locations(session: Session, filters: dict[str, Any]) -> Page:
     stmt = (select(ServiceAtLocation.id).join(Service, Service.id == ServiceAtLocation.service_id)
             .where(*_service_filters(filters)))
-    point = patient_point(session, filters["postcode"]) if "postcode" in filters else None
+    point: Point | None = filters.get("point")
     if point is None:
         return _paged(session, stmt, [Service.name, ServiceAtLocation.id], filters["page"], filters["per_page"])
     return _by_distance(session, stmt, point, filters)
+
+
+def resolve_places(session: Session, filters: dict[str, Any]) -> dict[str, Any]:
+    """Turn a ``postcode`` filter into a ``point``, so a bad one fails before any output."""
+    if "postcode" in filters:
+        return {**filters, "point": patient_point(session, filters["postcode"])}
+    return filters
 
 
 def patient_point(session: Session, postcode: str) -> Point:
