@@ -17,6 +17,7 @@ from typing import Any
 
 from schema.hsds import plan
 from schema.nesting import Graph, assemble
+from schema.records import typed_row
 
 # The order in which records must be published: referenced things first.
 RECORD_KINDS = ("taxonomy", "taxonomy_term", "organization", "service")
@@ -46,7 +47,7 @@ def read_package(folder: Path) -> Graph:
     for resource in resources:
         path = folder / resource["path"]
         if path.is_file():
-            graph.add(resource["name"], _read_table(path))
+            graph.add(resource["name"], (typed_row(resource["name"], row) for row in _read_table(path)))
     return graph
 
 

@@ -74,6 +74,24 @@ def load_row(table: str, data: dict[str, Any]) -> dict[str, Any]:
     return loaded
 
 
+@cache
+def _number_fields(table: str) -> frozenset[str]:
+    return frozenset(name for name, prop in scalar_fields(table).items() if prop.get("type") == "number")
+
+
+def typed_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """CSV cells as HSDS JSON values: numeric fields become numbers where they parse.
+
+    Cells that do not parse are left as they are, for validation to report."""
+    out = dict(row)
+    for name in _number_fields(table) & out.keys():
+        try:
+            out[name] = to_json_value(float(out[name]))
+        except (TypeError, ValueError):
+            pass
+    return out
+
+
 def to_json_value(value: Any) -> Any:
     """A stored value as HSDS JSON: ISO dates and times, 12 rather than 12.0."""
     if isinstance(value, float):
