@@ -8,6 +8,7 @@ walked with ``schema.hsds.plan``; each level is loaded with its table's row sche
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 from functools import cache
@@ -85,10 +86,8 @@ def typed_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
     Cells that do not parse are left as they are, for validation to report."""
     out = dict(row)
     for name in _number_fields(table) & out.keys():
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             out[name] = to_json_value(float(out[name]))
-        except (TypeError, ValueError):
-            pass
     return out
 
 

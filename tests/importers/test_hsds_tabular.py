@@ -29,7 +29,7 @@ def test_demo_package_becomes_valid_nested_hsds_records() -> None:
 
 
 def test_missing_descriptor_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(PackageError, match="no datapackage.json"):
+    with pytest.raises(PackageError, match=r"no datapackage\.json"):
         list(records(tmp_path))
 
 
@@ -40,5 +40,5 @@ def test_row_without_id_names_file_and_row(tmp_path: Path) -> None:
     lines = services.read_text().splitlines()
     lines.insert(3, "," + lines[2].split(",", 1)[1])
     services.write_text("\n".join(lines) + "\n")
-    with pytest.raises(PackageError, match=r"services.csv row 4: no id"):
+    with pytest.raises(PackageError, match=r"services\.csv row 4: no id"):
         list(records(package))
