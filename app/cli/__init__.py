@@ -13,7 +13,7 @@ from flask.cli import ScriptInfo, with_appcontext
 from app import create_app, db, migrate
 from app.config import Settings
 
-DEMO_PACKAGE = Path(__file__).resolve().parent / "demo" / "leeds"
+DEMO_PACKAGE = Path(__file__).resolve().parent.parent / "demo" / "leeds"
 
 
 @click.group()
@@ -24,36 +24,6 @@ def main(ctx: click.Context) -> None:
     Settings come from WAYMARK_* environment variables; `waymark config` lists them.
     """
     ctx.obj = ScriptInfo(create_app=lambda: create_app(), load_dotenv_defaults=False)
-
-
-@main.group("db")
-def db_group() -> None:
-    """Create, upgrade and inspect the database schema."""
-
-
-@db_group.command("upgrade")
-@with_appcontext
-@click.option("--revision", default="head", show_default=True, help="Target migration.")
-def db_upgrade(revision: str) -> None:
-    """Create or upgrade the schema (SQLite, or PostgreSQL with PostGIS)."""
-    migrate.upgrade(db.engine(), revision)
-    click.echo(f"database at {db.engine().url.render_as_string()} is at revision "
-               f"{migrate.current(db.engine())}")
-
-
-@db_group.command("current")
-@with_appcontext
-def db_current() -> None:
-    """Print the schema revision of the database."""
-    click.echo(migrate.current(db.engine()) or "empty (run: waymark db upgrade)")
-
-
-@db_group.command("revision")
-@with_appcontext
-@click.option("-m", "--message", required=True, help="What the migration changes.")
-def db_revision(message: str) -> None:
-    """Autogenerate a migration from the models (for developers)."""
-    migrate.revision(db.engine(), message)
 
 
 @main.command("demo")
@@ -127,6 +97,15 @@ def show_config() -> None:
         value = getattr(settings, name.removeprefix("WAYMARK_").lower())
         click.echo(f"{name}\n    default {default}; now {value!r}\n    {doc}")
 
+
+def _register_groups() -> None:
+    """Each command group lives in its own module of this package."""
+    from app.cli import db_commands
+
+    main.add_command(db_commands.db_group)
+
+
+_register_groups()
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,46 @@
+"""What every source adapter yields, and how it fails.
+
+An adapter reads one feed and yields ``SourceRecord``s: the raw payload as the
+source gave it, the normalised nested HSDS record (or ``None`` when it could not
+be made), and the problems found on the way. It never touches the database.
+
+Ids inside ``record`` are the source's own (any strings); the harvest turns them
+into stable Waymark UUIDs with ``importers.identity.scope_ids``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# Kinds of record, in the order they must be published (referenced things first).
+KINDS = ("taxonomy", "taxonomy_term", "organization", "service")
+
+
+class FeedError(Exception):
+    """The feed as a whole failed (unreachable, unreadable, lying about its paging).
+
+    The message says what and where, for a maintainer to read. Records yielded before
+    the failure are still good; a failed harvest withdraws nothing.
+    """
+
+
+@dataclass
+class SourceRecord:
+    external_id: str  # the record's stable id in its source
+    kind: str  # one of KINDS
+    raw: Any  # the payload as fetched (JSON-serialisable)
+    record: dict[str, Any] | None  # normalised nested HSDS record; None if it could not be made
+    origin: str = ""  # where in the feed: "services.csv row 12", "page 3 item 7"
+    problems: list[str] = field(default_factory=list)  # readable reasons to quarantine
+    stage: str = "normalise"  # the stage the problems arose in
+
+
+class Feed(Protocol):
+    """One read of a source. ``complete`` is true once ``records()`` has been read to
+    the end of a full (not incremental) feed: only then may missing records be withdrawn."""
+
+    complete: bool
+
+    def records(self) -> Iterator[SourceRecord]: ...

@@ -1,0 +1,70 @@
+"""Stable Waymark ids for records that arrive with their sources' ids.
+
+Every id in a harvested record is replaced by ``uuid5(source namespace, table:id)``,
+so the same source record always gets the same Waymark id, two sources can never
+collide, and references inside the record (``organization_id``, ``location_id``,
+attribute ``link_id`` ...) stay consistent. Taxonomies and taxonomy terms are
+shared vocabularies: their ids are scoped globally, not per source, so two feeds
+using the same term meet on the same id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from schema.hsds import Node, plan
+
+WAYMARK_NAMESPACE = uuid.UUID("6f0d6b8e-4e0c-5d6a-9a43-7a1f2b3c4d5e")
+SHARED_TABLES = {"taxonomy", "taxonomy_term"}
+
+# Reference fields whose target table is not given by their name.
+REFERENCES = {
+    "parent_organization_id": "organization",
+    "parent_id": "taxonomy_term",
+    "taxonomy_detail": "taxonomy",
+}
+POLYMORPHIC = {"link_id": "link_entity", "resource_id": "resource_type"}
+
+
+def waymark_id(source: str, table: str, source_id: Any) -> str:
+    scope = "shared" if table in SHARED_TABLES else f"source:{source}"
+    return str(uuid.uuid5(WAYMARK_NAMESPACE, f"{scope}:{table}:{source_id}"))
+
+
+def _target(field: str, row: dict[str, Any]) -> str | None:
+    if field in POLYMORPHIC:
+        entity = row.get(POLYMORPHIC[field])
+        return str(entity) if entity else None
+    if field in REFERENCES:
+        return REFERENCES[field]
+    return field.removesuffix("_id") if field.endswith("_id") else None
+
+
+def scope_ids(source: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a nested record of ``kind`` with every id and reference scoped to ``source``."""
+    return _scope(source, plan(kind), record, parent_table=None)
+
+
+def _scope(source: str, node: Node, record: dict[str, Any], parent_table: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    children = {prop: (child, many) for prop, child, many, _link in node.children}
+    for key, value in record.items():
+        if key in children and isinstance(value, (list, dict)):
+            child, many = children[key]
+            if many and isinstance(value, list):
+                out[key] = [_scope(source, child, v, node.table) if isinstance(v, dict) else v for v in value]
+            elif isinstance(value, dict):
+                out[key] = _scope(source, child, value, node.table)
+            else:
+                out[key] = value
+        elif key == "id" and value not in (None, ""):
+            out[key] = waymark_id(source, node.table, value)
+        elif isinstance(key, str) and key.endswith("_id") and value not in (None, ""):
+            target = _target(key, record)
+            if key in POLYMORPHIC and target is None and parent_table:
+                target = parent_table
+            out[key] = waymark_id(source, target, value) if target else value
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,418 @@
+"""Benchmark the HSDS API over real HTTP on SQLite and PostgreSQL.
+
+Loads N synthetic services (with organizations, locations, addresses, phones,
+schedules, taxonomy attributes, cost options, contacts and languages) through the
+single write path ``app.services.publish.publish``, serves the app with werkzeug on
+127.0.0.1, and times ``GET /api/services/{id}`` and ``GET /api/services?per_page=50``
+with one keep-alive ``requests.Session``. Prints one JSON object on stdout; progress
+goes to stderr. The database is dropped and rebuilt on every run.
+
+Usage::
+
+    .venv/bin/python scripts/bench_api.py                       # 50,000 services, both backends
+    .venv/bin/python scripts/bench_api.py --services 2000 --requests 200 --backend sqlite
+    .venv/bin/python scripts/bench_api.py --backend postgresql \\
+        --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/waymark_bench > /tmp/bench_api.json
+
+Options: ``--services N`` (default 50000), ``--requests N`` per measurement (default 500),
+``--seed N`` (default 1), ``--backend sqlite|postgresql|both`` (default both),
+``--postgres-url URL``, ``--sqlite-path PATH`` (default /tmp/waymark_bench.db).
+The numbers are reported, never asserted: compare them with ``goals`` by eye.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import logging
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import requests
+from flask import Flask
+from psycopg import sql
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import create_app, db, migrate  # noqa: E402
+from app.services.publish import publish  # noqa: E402
+
+Record = dict[str, Any]
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/waymark_bench"
+DEFAULT_SQLITE_PATH = "/tmp/waymark_bench.db"
+GOALS = {"detail_p95_ms": 15, "page_of_50_p95_ms": 40}
+BATCH = 500
+WARMUP = 50
+PER_PAGE = 50
+NAMESPACE = uuid.UUID("5f0c6a2e-7d1b-4e8a-9c3f-2b6d8e4a1c70")
+
+TOWNS = [  # (town, region, latitude, longitude, outcode)
+    ("Leeds", "West Yorkshire", 53.80, -1.55, "LS"), ("Bradford", "West Yorkshire", 53.79, -1.75, "BD"),
+    ("Manchester", "Greater Manchester", 53.48, -2.24, "M"), ("Liverpool", "Merseyside", 53.41, -2.98, "L"),
+    ("Sheffield", "South Yorkshire", 53.38, -1.47, "S"), ("Newcastle upon Tyne", "Tyne and Wear", 54.98, -1.61, "NE"),
+    ("Birmingham", "West Midlands", 52.49, -1.89, "B"), ("Bristol", "Bristol", 51.45, -2.59, "BS"),
+    ("Norwich", "Norfolk", 52.63, 1.30, "NR"), ("Exeter", "Devon", 50.72, -3.53, "EX"),
+    ("London", "Greater London", 51.51, -0.13, "E"), ("Cardiff", "Cardiff", 51.48, -3.18, "CF"),
+    ("Glasgow", "Glasgow City", 55.86, -4.25, "G"), ("Edinburgh", "City of Edinburgh", 55.95, -3.19, "EH"),
+    ("Inverness", "Highland", 57.48, -4.22, "IV"), ("Plymouth", "Devon", 50.38, -4.14, "PL"),
+]
+STREETS = ["High Street", "Station Road", "Church Lane", "Victoria Road", "Park Avenue", "Mill Lane",
+           "Green Street", "King Street", "Queens Road", "North Street", "Albert Road", "School Lane"]
+ACTIVITIES = ["Walking group", "Men's shed", "Befriending", "Art for wellbeing", "Community garden",
+              "Debt advice", "Carers support", "Chair yoga", "Food bank", "Bereavement support",
+              "Singing for the brain", "Parent and toddler group", "Digital skills", "Peer support"]
+CATEGORIES = ["Physical activity", "Mental wellbeing", "Social connection", "Money and debt",
+              "Food", "Carers", "Learning and skills", "Health conditions"]
+DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+LANGUAGES = [("English", "en"), ("Welsh", "cy"), ("Polish", "pl"), ("Urdu", "ur"), ("Punjabi", "pa")]
+TERMS_PER_CATEGORY = 4  # 8 categories + 8 * 4 subterms = 40 taxonomy terms
+
+
+# --- synthetic data ---------------------------------------------------------------------------
+
+
+@dataclass
+class Dataset:
+    """Deterministic synthetic records, in the order they must be published."""
+
+    taxonomies: list[Record]
+    terms: list[Record]
+    organizations: list[Record]
+    services: list[Record]
+
+    def batches(self) -> Iterator[tuple[str, list[Record]]]:
+        yield "taxonomy", self.taxonomies
+        yield "taxonomy_term", self.terms
+        for kind, records in (("organization", self.organizations), ("service", self.services)):
+            for start in range(0, len(records), BATCH):
+                yield kind, records[start:start + BATCH]
+
+    @property
+    def record_count(self) -> int:
+        return len(self.taxonomies) + len(self.terms) + len(self.organizations) + len(self.services)
+
+
+@dataclass
+class Synth:
+    rng: random.Random
+    seed: int
+
+    def ident(self, kind: str, n: int | str) -> str:
+        return str(uuid.uuid5(NAMESPACE, f"{self.seed}:{kind}:{n}"))
+
+    def phone(self, kind: str, n: int | str) -> Record:
+        number = f"0{self.rng.randint(1130, 1999)} {self.rng.randint(100000, 999999)}"
+        return {"id": self.ident(f"phone-{kind}", n), "number": number, "type": "voice"}
+
+    def taxonomy(self) -> Record:
+        return {"id": self.ident("taxonomy", 0), "name": "Waymark social prescribing",
+                "description": "Synthetic benchmark taxonomy of social prescribing activities.", "version": "1"}
+
+    def terms(self) -> list[Record]:
+        taxonomy_id = self.ident("taxonomy", 0)
+        out: list[Record] = []
+        for c, category in enumerate(CATEGORIES):
+            parent = {"id": self.ident("term", c), "code": f"SP{c + 1}", "name": category,
+                      "description": f"{category} activities.", "taxonomy_id": taxonomy_id}
+            out.append(parent)
+            for t in range(TERMS_PER_CATEGORY):
+                out.append({"id": self.ident("term", f"{c}.{t}"), "code": f"SP{c + 1}.{t + 1}",
+                            "name": f"{category}: {ACTIVITIES[(c * TERMS_PER_CATEGORY + t) % len(ACTIVITIES)]}",
+                            "description": f"A kind of {category.lower()} activity.",
+                            "taxonomy_id": taxonomy_id, "parent_id": parent["id"]})
+        return out
+
+    def organization(self, n: int) -> Record:
+        name = f"{self.rng.choice(TOWNS)[0]} {self.rng.choice(['Community', 'Wellbeing', 'Neighbourhood'])} " \
+               f"{self.rng.choice(['Trust', 'Network', 'Association', 'Partnership'])} {n}"
+        return {
+            "id": self.ident("organization", n), "name": name,
+            "description": f"{name} runs community activities for local people.",
+            "email": f"hello@org{n}.example.org", "website": f"https://org{n}.example.org",
+            "phones": [self.phone("organization", n)],
+            "organization_identifiers": [{
+                "id": self.ident("organization_identifier", n), "identifier_scheme": "GB-CHC",
+                "identifier_type": "Registered charity number", "identifier": str(1000000 + n)}],
+        }
+
+    def location(self, n: int, organization_id: str) -> Record:
+        town, region, lat, lon, outcode = self.rng.choice(TOWNS)
+        street = f"{self.rng.randint(1, 250)} {self.rng.choice(STREETS)}"
+        unit = "".join(self.rng.choice("ABDEFGHJLNPQRSTUWXY") for _ in range(2))
+        postcode = f"{outcode}{self.rng.randint(1, 20)} {self.rng.randint(1, 9)}{unit}"
+        return {
+            "id": self.ident("location", n), "location_type": "physical", "organization_id": organization_id,
+            "name": f"{town} community hub {n}",
+            "latitude": round(lat + self.rng.uniform(-0.08, 0.08), 6),
+            "longitude": round(lon + self.rng.uniform(-0.12, 0.12), 6),
+            "addresses": [{
+                "id": self.ident("address", n), "address_1": street, "city": town, "region": region,
+                "state_province": region, "postal_code": postcode, "country": "GB", "address_type": "physical"}],
+        }
+
+    def schedule(self, key: str) -> Record:
+        opens = self.rng.choice([9, 10, 13, 18])
+        days = sorted(self.rng.sample(range(7), self.rng.randint(1, 3)))
+        return {"id": self.ident("schedule", key), "freq": "WEEKLY", "byday": ",".join(DAYS[d] for d in days),
+                "opens_at": f"{opens:02d}:00:00", "closes_at": f"{opens + self.rng.choice([1, 2, 3]):02d}:00:00",
+                "description": "Weekly session."}
+
+    def attribute(self, key: str, term: Record) -> Record:
+        return {"id": self.ident("attribute", key), "taxonomy_term_id": term["id"], "taxonomy_term": term}
+
+    def service(self, n: int, organization: Record, locations: Sequence[Record], terms: Sequence[Record]) -> Record:
+        rng = self.rng
+        activity = rng.choice(ACTIVITIES)
+        service_id = self.ident("service", n)
+        modified = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(
+            minutes=rng.randint(0, 60 * 24 * 365))
+        record: Record = {
+            "id": service_id, "name": f"{activity} {n}", "status": "active",
+            "description": f"{activity} run by {organization['name']}.",
+            "email": f"service{n}@org.example.org", "url": f"https://example.org/services/{n}",
+            "organization": {k: organization[k] for k in ("id", "name", "description")},
+            "service_at_locations": [
+                {"id": self.ident("service_at_location", f"{n}.{i}"), "location": location}
+                for i, location in enumerate(rng.sample(list(locations), min(len(locations), rng.randint(1, 2))))],
+            "phones": [self.phone("service", f"{n}.{i}") for i in range(rng.randint(1, 2))],
+            "schedules": [self.schedule(f"{n}.{i}") for i in range(rng.randint(1, 2))],
+            "attributes": [self.attribute(f"{n}.{i}", term)
+                           for i, term in enumerate(rng.sample(terms, rng.randint(1, 3)))],
+            "languages": [self.language(n)],
+            "last_modified": modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        if rng.random() < 0.5:
+            record["cost_options"] = [{"id": self.ident("cost_option", n), "option": "Session fee", "currency": "GBP",
+                                       "amount": rng.choice([0, 2, 3.5, 5])}]
+        if rng.random() < 0.5:
+            record["contacts"] = [{"id": self.ident("contact", n), "name": f"Coordinator {n}",
+                                   "title": "Activity coordinator", "email": f"contact{n}@org.example.org"}]
+        return record
+
+    def language(self, n: int) -> Record:
+        name, code = LANGUAGES[0] if self.rng.random() < 0.8 else self.rng.choice(LANGUAGES)
+        return {"id": self.ident("language", n), "name": name, "code": code}
+
+
+def synthesize(services: int, seed: int) -> Dataset:
+    """~N/10 organizations, ~N/3 locations shared by the services of their organization, 40 terms."""
+    synth = Synth(random.Random(seed), seed)
+    terms = synth.terms()
+    organizations = [synth.organization(n) for n in range(max(1, services // 10))]
+    locations_of: dict[int, list[Record]] = {n: [] for n in range(len(organizations))}
+    for n in range(max(1, services // 3)):
+        owner = n % len(organizations)
+        locations_of[owner].append(synth.location(n, organizations[owner]["id"]))
+    records = []
+    for n in range(services):
+        owner = synth.rng.randrange(len(organizations))
+        records.append(synth.service(n, organizations[owner], locations_of[owner] or locations_of[0], terms))
+    return Dataset([synth.taxonomy()], terms, organizations, records)
+
+
+# --- databases --------------------------------------------------------------------------------
+
+
+def reset_sqlite(path: str) -> str:
+    for suffix in ("", "-wal", "-shm"):
+        Path(path + suffix).unlink(missing_ok=True)
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def reset_postgres(url: str) -> str:
+    """Drop and create the database named in ``url`` (connecting to the ``postgres`` database)."""
+    parsed = make_url(url)
+    if not parsed.database:
+        raise SystemExit(f"--postgres-url needs a database name: {url}")
+    params = {"host": parsed.host or "127.0.0.1", "port": parsed.port or 5432, "user": parsed.username,
+              "password": parsed.password, "dbname": "postgres"}
+    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}, autocommit=True) as conn:
+        name = sql.Identifier(parsed.database)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    return url
+
+
+def load(app: Flask, dataset: Dataset) -> dict[str, Any]:
+    """Migrate, then publish every batch and commit it; return timings and inserted row counts."""
+    inserted: Counter[str] = Counter()
+    with app.app_context():
+        migrate.upgrade(db.engine())
+        session = db.new_session()
+        started = time.perf_counter()
+        try:
+            done = 0
+            for kind, batch in dataset.batches():
+                result = publish(session, kind, batch)
+                session.commit()
+                inserted.update(result.inserted)
+                done += len(batch)
+                if kind == "service" and done % (BATCH * 10) < BATCH:
+                    progress(f"  published {done}/{dataset.record_count} records "
+                             f"({time.perf_counter() - started:.0f}s)")
+        finally:
+            session.close()
+        seconds = time.perf_counter() - started
+    return {"load_seconds": round(seconds, 2), "load_records": dataset.record_count,
+            "load_records_per_s": round(dataset.record_count / seconds, 1),
+            "load_services_per_s": round(len(dataset.services) / seconds, 1),
+            "rows": dict(sorted(inserted.items()))}
+
+
+# --- measurements -----------------------------------------------------------------------------
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """The app on a threaded werkzeug server at 127.0.0.1:<free port>; yields the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="bench-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+def timed_gets(http: requests.Session, urls: Sequence[str]) -> list[float]:
+    """Wall time of each GET in milliseconds; any non-200 answer stops the benchmark."""
+    out: list[float] = []
+    for url in urls:
+        started = time.perf_counter()
+        response = http.get(url)
+        response.content  # noqa: B018 - read the whole body inside the timing
+        out.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url} answered {response.status_code}: {response.text[:300]}")
+    return out
+
+
+def summary(samples_ms: Sequence[float]) -> dict[str, float | int]:
+    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
+    return {"requests": len(samples_ms), "p50_ms": round(cuts[49], 2), "p95_ms": round(cuts[94], 2),
+            "p99_ms": round(cuts[98], 2), "mean_ms": round(statistics.fmean(samples_ms), 2)}
+
+
+def request_paths(rng: random.Random, service_ids: Sequence[str], count: int) -> dict[str, list[str]]:
+    pages = max(1, math.ceil(len(service_ids) / PER_PAGE))
+    return {
+        "detail": [f"/api/services/{rng.choice(service_ids)}" for _ in range(count)],
+        "page_of_50": [f"/api/services?per_page={PER_PAGE}&page={rng.randint(1, pages)}" for _ in range(count)],
+    }
+
+
+def measure_http(app: Flask, paths: dict[str, list[str]], warmup: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with serving(app) as base, requests.Session() as http:
+        timed_gets(http, [base + p for p in warmup])
+        for name, urls in paths.items():
+            out[name] = summary(timed_gets(http, [base + p for p in urls]))
+    return out
+
+
+def count_statements(app: Flask, path: str) -> int:
+    """SQL statements one request executes, counted on the app's engine."""
+    count = 0
+
+    def before_cursor_execute(*_args: Any) -> None:
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine: Engine = db.engine()
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        response = app.test_client().get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path} answered {response.status_code}")
+    return count
+
+
+def bench_backend(name: str, url: str, dataset: Dataset, requests_per: int, seed: int) -> dict[str, Any]:
+    app = create_app({"database_url": url, "instance_path": "/tmp/waymark_bench_instance"})
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per request
+    progress(f"[{name}] loading {len(dataset.services)} services ({dataset.record_count} records) into {url}")
+    result = load(app, dataset)
+    progress(f"[{name}] loaded in {result['load_seconds']}s ({result['load_records_per_s']} records/s)")
+    rng = random.Random(seed + 1)
+    service_ids = [s["id"] for s in dataset.services]
+    paths = request_paths(rng, service_ids, requests_per)
+    warmup = [p for pair in zip(*request_paths(rng, service_ids, WARMUP // 2).values(), strict=True) for p in pair]
+    progress(f"[{name}] timing {requests_per} requests per measurement after {len(warmup)} warm-up requests")
+    result.update(measure_http(app, paths, warmup))
+    result["statements"] = {key: count_statements(app, urls[0]) for key, urls in paths.items()}
+    with app.app_context():
+        db.engine().dispose()
+    progress(f"[{name}] detail p95 {result['detail']['p95_ms']} ms, page_of_50 p95 {result['page_of_50']['p95_ms']} ms")
+    return result
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--services", type=int, default=50_000, help="synthetic services to load")
+    parser.add_argument("--requests", type=int, default=500, help="timed requests per measurement")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE_PATH)
+    args = parser.parse_args(argv)
+    if args.services < 1 or args.requests < 2:
+        parser.error("--services must be at least 1 and --requests at least 2")
+    return args
+
+
+def backends(args: argparse.Namespace) -> dict[str, Callable[[], str]]:
+    chosen = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    resets = {"sqlite": lambda: reset_sqlite(args.sqlite_path), "postgresql": lambda: reset_postgres(args.postgres_url)}
+    return {name: resets[name] for name in chosen}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    progress(f"synthesizing {args.services} services (seed {args.seed})")
+    dataset = synthesize(args.services, args.seed)
+    report: dict[str, Any] = {
+        "services": args.services,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "backends": {},
+        "goals": GOALS,
+    }
+    for name, reset in backends(args).items():
+        report["backends"][name] = bench_backend(name, reset(), dataset, args.requests, args.seed)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
