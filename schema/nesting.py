@@ -7,14 +7,19 @@ of an HSDS tabular package into the nested records the API would serve.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from graphlib import TopologicalSorter
 from typing import Any
 
-from schema.hsds import Node
+from schema.hsds import Node, plan, walk
 from schema.records import to_json_value
 
 Row = dict[str, Any]
+# fetch(table, {column: values}) -> rows where any column is in its values
+Fetch = Callable[[str, dict[str, set[Any]]], list[Row]]
+IN_CHUNK = 5000
 
 
 @dataclass
@@ -62,3 +67,42 @@ def assemble(node: Node, row: Row, graph: Graph) -> dict[str, Any]:
             if kid is not None:
                 out[prop] = assemble(child, kid, graph)
     return out
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    root: Node
+    order: tuple[str, ...]  # tables below the root, parents before children
+    edges: dict[str, tuple[tuple[str, str, str], ...]]  # child table -> (parent table, link kind, column)
+
+
+@cache
+def load_plan(name: str) -> LoadPlan:
+    root = plan(name)
+    edges: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for node in walk(root):
+        for _prop, child, _many, link in node.children:
+            if child.table != root.table:
+                edges[child.table].add((node.table, link.kind, link.column))
+    graph = {child: {p for p, _k, _c in parents if p != root.table} for child, parents in edges.items()}
+    order = tuple(TopologicalSorter(graph).static_order())
+    return LoadPlan(root, order, {t: tuple(sorted(e)) for t, e in edges.items()})
+
+
+def load_graph(name: str, ids: Sequence[str], fetch: Fetch) -> Graph:
+    """Every row the plan ``name`` needs for ``ids``: one fetch per table, parents first."""
+    lp = load_plan(name)
+    graph = Graph()
+    for start in range(0, len(ids), IN_CHUNK):
+        graph.add(lp.root.table, fetch(lp.root.table, {"id": set(ids[start:start + IN_CHUNK])}))
+    for table in lp.order:
+        conditions: dict[str, set[Any]] = defaultdict(set)
+        for parent, kind, column in lp.edges.get(table, ()):
+            parents = graph.rows.get(parent, {})
+            if kind == "child":
+                conditions[column].update(parents.keys())
+            else:
+                conditions["id"].update(r[column] for r in parents.values() if r.get(column))
+        if any(conditions.values()):
+            graph.add(table, fetch(table, conditions))
+    return graph

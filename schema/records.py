@@ -53,9 +53,12 @@ def _field_for(name: str, prop: dict[str, Any], required: bool) -> fields.Field:
         return fields.Time(**opts)
     if fmt == "uuid":
         return UUIDString(**opts)
+    rules: list[validate.Validator] = []
     if required:
-        opts["validate"] = validate.Length(min=1, error="Must not be empty.")
-    return fields.String(**opts)
+        rules.append(validate.Length(min=1, error="Must not be empty."))
+    if prop.get("enum"):
+        rules.append(validate.OneOf(prop["enum"]))
+    return fields.String(validate=rules, **opts)
 
 
 @cache

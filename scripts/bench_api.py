@@ -4,8 +4,14 @@ Loads N synthetic services (with organizations, locations, addresses, phones,
 schedules, taxonomy attributes, cost options, contacts and languages) through the
 single write path ``app.services.publish.publish``, serves the app with werkzeug on
 127.0.0.1, and times ``GET /api/services/{id}`` and ``GET /api/services?per_page=50``
-with one keep-alive ``requests.Session``. Prints one JSON object on stdout; progress
-goes to stderr. The database is dropped and rebuilt on every run.
+with one keep-alive ``requests.Session`` (50 warm-up requests first). Prints one JSON
+object on stdout; progress goes to stderr. The database is dropped and rebuilt on every run.
+
+Per backend the report gives ``load_seconds`` (time inside publish + commit, batches of
+500 records; generating the records is not counted), ``load_records_per_s``,
+``analyze_seconds`` (ANALYZE after the load, timed apart), the inserted ``rows`` per
+table, p50/p95/p99/mean milliseconds of ``detail`` and ``page_of_50``, and the number
+of SQL ``statements`` one request of each kind executes.
 
 Usage::
 
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import gc
 import json
 import logging
 import math
@@ -38,7 +45,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +53,7 @@ import psycopg
 import requests
 from flask import Flask
 from psycopg import sql
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -91,31 +98,61 @@ TERMS_PER_CATEGORY = 4  # 8 categories + 8 * 4 subterms = 40 taxonomy terms
 # --- synthetic data ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dataset:
-    """Deterministic synthetic records, in the order they must be published."""
+    """Deterministic synthetic records, generated batch by batch in publishing order.
 
-    taxonomies: list[Record]
-    terms: list[Record]
-    organizations: list[Record]
-    services: list[Record]
+    ~N/10 organizations (1 phone, 1 identifier each), ~N/3 locations (1 address each) in
+    the town of their organization and shared by its services, 40 taxonomy terms. Records
+    are built lazily so that the whole data set never sits in the benchmarked process.
+    """
 
-    def batches(self) -> Iterator[tuple[str, list[Record]]]:
-        yield "taxonomy", self.taxonomies
-        yield "taxonomy_term", self.terms
-        for kind, records in (("organization", self.organizations), ("service", self.services)):
-            for start in range(0, len(records), BATCH):
-                yield kind, records[start:start + BATCH]
+    services: int
+    seed: int
+
+    @property
+    def organizations(self) -> int:
+        return max(1, self.services // 10)
+
+    @property
+    def locations(self) -> int:
+        return max(1, self.services // 3)
 
     @property
     def record_count(self) -> int:
-        return len(self.taxonomies) + len(self.terms) + len(self.organizations) + len(self.services)
+        return 1 + len(CATEGORIES) * (1 + TERMS_PER_CATEGORY) + self.organizations + self.services
+
+    def service_ids(self) -> list[str]:
+        synth = Synth(random.Random(self.seed), self.seed)
+        return [synth.ident("service", n) for n in range(self.services)]
+
+    def batches(self) -> Iterator[tuple[str, list[Record]]]:
+        synth = Synth(random.Random(self.seed), self.seed)
+        terms = synth.terms()
+        yield "taxonomy", [synth.taxonomy()]
+        yield "taxonomy_term", terms
+        organizations = [synth.organization(n) for n in range(self.organizations)]
+        for start in range(0, len(organizations), BATCH):
+            yield "organization", organizations[start:start + BATCH]
+        locations_of: list[list[Record]] = [[] for _ in organizations]
+        for n in range(self.locations):
+            owner = organizations[n % len(organizations)]
+            locations_of[n % len(organizations)].append(synth.location(n, owner))
+        for start in range(0, self.services, BATCH):
+            batch = []
+            for n in range(start, min(start + BATCH, self.services)):
+                owner = synth.rng.randrange(len(organizations))
+                batch.append(synth.service(n, organizations[owner], locations_of[owner] or locations_of[0], terms))
+            yield "service", batch
 
 
 @dataclass
 class Synth:
+    """Builders of HSDS records; ids are uuid5 of (seed, kind, number), values come from ``rng``."""
+
     rng: random.Random
     seed: int
+    town_of: dict[str, tuple[str, str, float, float, str]] = field(default_factory=dict)  # organization id -> town
 
     def ident(self, kind: str, n: int | str) -> str:
         return str(uuid.uuid5(NAMESPACE, f"{self.seed}:{kind}:{n}"))
@@ -143,10 +180,12 @@ class Synth:
         return out
 
     def organization(self, n: int) -> Record:
-        name = f"{self.rng.choice(TOWNS)[0]} {self.rng.choice(['Community', 'Wellbeing', 'Neighbourhood'])} " \
+        organization_id = self.ident("organization", n)
+        self.town_of[organization_id] = town = self.rng.choice(TOWNS)
+        name = f"{town[0]} {self.rng.choice(['Community', 'Wellbeing', 'Neighbourhood'])} " \
                f"{self.rng.choice(['Trust', 'Network', 'Association', 'Partnership'])} {n}"
         return {
-            "id": self.ident("organization", n), "name": name,
+            "id": organization_id, "name": name,
             "description": f"{name} runs community activities for local people.",
             "email": f"hello@org{n}.example.org", "website": f"https://org{n}.example.org",
             "phones": [self.phone("organization", n)],
@@ -155,13 +194,14 @@ class Synth:
                 "identifier_type": "Registered charity number", "identifier": str(1000000 + n)}],
         }
 
-    def location(self, n: int, organization_id: str) -> Record:
-        town, region, lat, lon, outcode = self.rng.choice(TOWNS)
+    def location(self, n: int, organization: Record) -> Record:
+        """A community venue in the town of its organization."""
+        town, region, lat, lon, outcode = self.town_of[organization["id"]]
         street = f"{self.rng.randint(1, 250)} {self.rng.choice(STREETS)}"
         unit = "".join(self.rng.choice("ABDEFGHJLNPQRSTUWXY") for _ in range(2))
         postcode = f"{outcode}{self.rng.randint(1, 20)} {self.rng.randint(1, 9)}{unit}"
         return {
-            "id": self.ident("location", n), "location_type": "physical", "organization_id": organization_id,
+            "id": self.ident("location", n), "location_type": "physical", "organization_id": organization["id"],
             "name": f"{town} community hub {n}",
             "latitude": round(lat + self.rng.uniform(-0.08, 0.08), 6),
             "longitude": round(lon + self.rng.uniform(-0.12, 0.12), 6),
@@ -214,22 +254,6 @@ class Synth:
         return {"id": self.ident("language", n), "name": name, "code": code}
 
 
-def synthesize(services: int, seed: int) -> Dataset:
-    """~N/10 organizations, ~N/3 locations shared by the services of their organization, 40 terms."""
-    synth = Synth(random.Random(seed), seed)
-    terms = synth.terms()
-    organizations = [synth.organization(n) for n in range(max(1, services // 10))]
-    locations_of: dict[int, list[Record]] = {n: [] for n in range(len(organizations))}
-    for n in range(max(1, services // 3)):
-        owner = n % len(organizations)
-        locations_of[owner].append(synth.location(n, organizations[owner]["id"]))
-    records = []
-    for n in range(services):
-        owner = synth.rng.randrange(len(organizations))
-        records.append(synth.service(n, organizations[owner], locations_of[owner] or locations_of[0], terms))
-    return Dataset([synth.taxonomy()], terms, organizations, records)
-
-
 # --- databases --------------------------------------------------------------------------------
 
 
@@ -254,29 +278,43 @@ def reset_postgres(url: str) -> str:
 
 
 def load(app: Flask, dataset: Dataset) -> dict[str, Any]:
-    """Migrate, then publish every batch and commit it; return timings and inserted row counts."""
+    """Migrate, publish every batch and commit it, then ANALYZE.
+
+    ``load_seconds`` is the time spent in ``publish`` and ``commit`` only (generating the
+    records is not counted). ANALYZE is timed apart: PostgreSQL's autovacuum would run it
+    after a bulk load, but it may be switched off, and SQLite never runs it by itself.
+    """
     inserted: Counter[str] = Counter()
     with app.app_context():
         migrate.upgrade(db.engine())
         session = db.new_session()
-        started = time.perf_counter()
+        seconds = 0.0
         try:
-            done = 0
             for kind, batch in dataset.batches():
+                started = time.perf_counter()
                 result = publish(session, kind, batch)
                 session.commit()
+                seconds += time.perf_counter() - started
                 inserted.update(result.inserted)
-                done += len(batch)
-                if kind == "service" and done % (BATCH * 10) < BATCH:
-                    progress(f"  published {done}/{dataset.record_count} records "
-                             f"({time.perf_counter() - started:.0f}s)")
+                if kind == "service" and inserted["service"] % (BATCH * 10) == 0:
+                    progress(f"  published {inserted['service']}/{dataset.services} services ({seconds:.0f}s)")
         finally:
             session.close()
-        seconds = time.perf_counter() - started
+        analyze_seconds = analyze(db.engine())
     return {"load_seconds": round(seconds, 2), "load_records": dataset.record_count,
             "load_records_per_s": round(dataset.record_count / seconds, 1),
-            "load_services_per_s": round(len(dataset.services) / seconds, 1),
+            "load_services_per_s": round(dataset.services / seconds, 1),
+            "analyze_seconds": round(analyze_seconds, 2),
             "rows": dict(sorted(inserted.items()))}
+
+
+def analyze(engine: Engine) -> float:
+    """Refresh the planner statistics; return the seconds it took."""
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+    return time.perf_counter() - started
 
 
 # --- measurements -----------------------------------------------------------------------------
@@ -355,14 +393,18 @@ def count_statements(app: Flask, path: str) -> int:
 def bench_backend(name: str, url: str, dataset: Dataset, requests_per: int, seed: int) -> dict[str, Any]:
     app = create_app({"database_url": url, "instance_path": "/tmp/waymark_bench_instance"})
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per request
-    progress(f"[{name}] loading {len(dataset.services)} services ({dataset.record_count} records) into {url}")
+    progress(f"[{name}] loading {dataset.services} services ({dataset.record_count} records) into {url}")
     result = load(app, dataset)
-    progress(f"[{name}] loaded in {result['load_seconds']}s ({result['load_records_per_s']} records/s)")
+    progress(f"[{name}] loaded in {result['load_seconds']}s ({result['load_records_per_s']} records/s), "
+             f"ANALYZE {result['analyze_seconds']}s")
     rng = random.Random(seed + 1)
-    service_ids = [s["id"] for s in dataset.services]
+    service_ids = dataset.service_ids()
     paths = request_paths(rng, service_ids, requests_per)
     warmup = [p for pair in zip(*request_paths(rng, service_ids, WARMUP // 2).values(), strict=True) for p in pair]
-    progress(f"[{name}] timing {requests_per} requests per measurement after {len(warmup)} warm-up requests")
+    gc.collect()  # start the timings without garbage left over from loading
+    result["load_average_before_timing"] = [round(x, 2) for x in os.getloadavg()]
+    progress(f"[{name}] timing {requests_per} requests per measurement after {len(warmup)} warm-up requests "
+             f"(load average {result['load_average_before_timing']})")
     result.update(measure_http(app, paths, warmup))
     result["statements"] = {key: count_statements(app, urls[0]) for key, urls in paths.items()}
     with app.app_context():
@@ -400,8 +442,7 @@ def backends(args: argparse.Namespace) -> dict[str, Callable[[], str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    progress(f"synthesizing {args.services} services (seed {args.seed})")
-    dataset = synthesize(args.services, args.seed)
+    dataset = Dataset(args.services, args.seed)
     report: dict[str, Any] = {
         "services": args.services,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},

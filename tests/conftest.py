@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from app import create_app, db, migrate
-from app.services.packages import load_package
+from app.cli.harvest import harvest_one
+from app.services.demo import register_demo_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -45,16 +46,19 @@ def _fresh_database(tmp: Path) -> str:
 
 @pytest.fixture(scope="session")
 def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The app over a migrated database holding the Leeds demo (read-only tests)."""
+    """The app over a migrated database holding the Leeds demo, harvested from its
+    demo sources through the real importers (read-only tests)."""
     tmp = tmp_path_factory.mktemp("demo")
     app = create_app({"database_url": _fresh_database(tmp), "instance_path": str(tmp)})
     with app.app_context():
         migrate.upgrade(db.engine())
         session = db.new_session()
-        report = load_package(session, DEMO)
+        names = register_demo_sources(session)
         session.commit()
         session.close()
-    assert not report.rejected, report.rejected
+        summaries = [harvest_one(name, incremental=False, show_progress=False) for name in names]
+    for summary in summaries:
+        assert summary.status == "succeeded" and not summary.quarantined, summary.to_dict()
     yield app
     with app.app_context():
         db.engine().dispose()

@@ -13,8 +13,6 @@ from flask.cli import ScriptInfo, with_appcontext
 from app import create_app, db, migrate
 from app.config import Settings
 
-DEMO_PACKAGE = Path(__file__).resolve().parent.parent / "demo" / "leeds"
-
 
 @click.group()
 @click.pass_context
@@ -28,28 +26,22 @@ def main(ctx: click.Context) -> None:
 
 @main.command("demo")
 @with_appcontext
-@click.option("--package", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=DEMO_PACKAGE, show_default="the Leeds demo", help="HSDS tabular package folder.")
-@click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
-def demo(package: Path, as_json: bool) -> None:
-    """Migrate, then load an HSDS tabular package (by default the Leeds demo directory)."""
-    from app.services.packages import load_package
+@click.option("--json", "as_json", is_flag=True, help="Print the harvest summaries as JSON.")
+def demo(as_json: bool) -> None:
+    """Migrate, register the Leeds demo feeds as sources and harvest them."""
+    from app.cli.harvest import harvest_one, print_summaries
+    from app.services.demo import register_demo_sources
 
     migrate.upgrade(db.engine())
     session = db.new_session()
     try:
-        report = load_package(session, package)
+        names = register_demo_sources(session)
         session.commit()
     finally:
         session.close()
-    if as_json:
-        click.echo(json.dumps({"loaded": dict(report.loaded), "rejected": report.rejected}, indent=2))
-    else:
-        for kind, count in report.loaded.items():
-            click.echo(f"{count:6d} {kind} records loaded")
-        for problem in report.rejected:
-            click.echo(f"rejected: {problem}", err=True)
-    if report.rejected:
+    summaries = [harvest_one(name, incremental=False, show_progress=not as_json) for name in names]
+    print_summaries(summaries, as_json)
+    if any(s.status != "succeeded" or s.counts.get("quarantined") for s in summaries):
         sys.exit(1)
 
 
@@ -100,9 +92,11 @@ def show_config() -> None:
 
 def _register_groups() -> None:
     """Each command group lives in its own module of this package."""
-    from app.cli import db_commands
+    from app.cli import db_commands, harvest, sources
 
     main.add_command(db_commands.db_group)
+    main.add_command(sources.sources_group)
+    main.add_command(harvest.harvest_command)
 
 
 _register_groups()

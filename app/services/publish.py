@@ -194,3 +194,26 @@ def _detach_stale(session: Session, table: Table, column: str, parents: dict[str
     session.execute(update(table).where(table.c.id.in_(stale)).values({column: None}))
     links = [c for c in table.columns if c.foreign_keys]
     session.execute(delete(table).where(table.c.id.in_(stale), and_(*[c.is_(None) for c in links])))
+
+
+def unpublish(session: Session, kind: str, ids: list[str]) -> int:
+    """Stop serving records: delete them and the children they own (shared records stay)."""
+    if not ids:
+        return 0
+    node = plan(kind)
+    _delete_owned(session, node, ids)
+    table = table_of(node.table)
+    deleted = session.execute(delete(table).where(table.c.id.in_(ids))).rowcount  # type: ignore[attr-defined]
+    session.flush()
+    return int(deleted)
+
+
+def _delete_owned(session: Session, node: Node, ids: list[str]) -> None:
+    for _prop, child, many, link in node.children:
+        if not many or child.table in INDEPENDENT:
+            continue
+        table = table_of(child.table)
+        child_ids = list(session.execute(select(table.c.id).where(table.c[link.column].in_(ids))).scalars())
+        if child_ids:
+            _delete_owned(session, child, child_ids)
+            session.execute(delete(table).where(table.c.id.in_(child_ids)))

@@ -6,7 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import db
-from app.services.compile import load_plan
+from schema.nesting import load_plan
 from tests.conftest import count_statements
 
 

@@ -1,0 +1,90 @@
+"""`waymark harvest`: harvest sources now, with a progress bar and a summary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import partial
+
+import click
+from flask.cli import with_appcontext
+
+from app import db
+from app.services import sources as registry
+from app.services.feeds import open_feed
+from app.services.harvest import OUTCOMES, HarvestBusy, RunSummary, abandon_run, harvest, start_run
+from app.services.sources import utcnow
+
+
+def harvest_one(name: str, incremental: bool, show_progress: bool) -> RunSummary:
+    """Harvest one source in its own session: the run is committed as soon as it starts,
+    so other processes see it and do not start the same harvest; the rest at the end."""
+    session = db.new_session()
+    try:
+        source = registry.get_source(session, name)
+        run = start_run(session, source, incremental, utcnow())
+        session.commit()
+        opener = partial(open_feed, source, incremental)
+        try:
+            if show_progress:
+                with click.progressbar(length=0, label=f"{name:20}", show_pos=True, file=sys.stderr) as bar:
+                    summary = harvest(session, source, run, opener, progress=bar.update)
+            else:
+                summary = harvest(session, source, run, opener)
+        except Exception as exc:
+            session.rollback()
+            abandon_run(session, run.id, f"internal error: {exc!r}")
+            session.commit()
+            raise
+        session.commit()
+        return summary
+    finally:
+        session.close()
+
+
+def _table(summaries: list[RunSummary]) -> str:
+    head = f"{'source':20} {'status':10} " + " ".join(f"{o:>11}" for o in OUTCOMES) + f" {'seconds':>8}"
+    lines = [head]
+    for s in summaries:
+        lines.append(f"{s.source:20} {s.status:10} " + " ".join(f"{s.counts.get(o, 0):11d}" for o in OUTCOMES)
+                     + f" {s.seconds:8.1f}")
+        lines += [f"  error: {e}" for e in s.errors]
+        lines += [f"  quarantined {q['external_id']} ({q['origin']}) at {q['stage']}: {q['reason']}"
+                  for q in s.quarantined[:20]]
+        if len(s.quarantined) > 20:
+            lines.append(f"  ... and {len(s.quarantined) - 20} more quarantined (waymark sources show {s.source})")
+    return "\n".join(lines)
+
+
+def print_summaries(summaries: list[RunSummary], as_json: bool) -> None:
+    if as_json:
+        payload = summaries[0].to_dict() if len(summaries) == 1 else {"runs": [s.to_dict() for s in summaries]}
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        click.echo(_table(summaries))
+
+
+@click.command("harvest")
+@with_appcontext
+@click.argument("names", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Every enabled source.")
+@click.option("--incremental", is_flag=True, help="Only what changed since the last clean run (withdraws nothing).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as one JSON object.")
+def harvest_command(names: tuple[str, ...], all_: bool, incremental: bool, as_json: bool) -> None:
+    """Harvest sources NAMES (or --all) now. Exits 1 if any harvest failed."""
+    if all_:
+        session = db.new_session()
+        names = tuple(s.name for s in registry.list_sources(session) if s.enabled)
+        session.close()
+    if not names:
+        raise click.UsageError("name at least one source, or --all")
+    summaries: list[RunSummary] = []
+    try:
+        for name in names:
+            summaries.append(harvest_one(name, incremental, show_progress=not as_json))
+    except (registry.SourceError, HarvestBusy) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    print_summaries(summaries, as_json)
+    if any(s.status != "succeeded" for s in summaries):
+        sys.exit(1)

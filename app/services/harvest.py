@@ -1,0 +1,250 @@
+"""Harvest one source into per-source staging, and publish what changed.
+
+For every record a feed yields: hash it; if the source gave exactly this before,
+write nothing; if it is new or changed, stage it (raw payload, normalised HSDS with
+Waymark ids, hash, provenance) and publish it to the golden tables; if it has
+problems, quarantine it with the stage and a reason a maintainer can read. After a
+complete (not incremental) read, records the source no longer lists are withdrawn:
+kept in staging with their history, no longer served. A feed that fails part-way
+keeps everything that was already there and withdraws nothing.
+
+Until de-duplication exists, each staged record publishes one to one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.models.staging import HarvestRun, Source, StagedRecord
+from app.services.publish import RecordError, publish, unpublish
+from importers.base import KINDS, Feed, FeedError, SourceRecord
+from importers.identity import scope_ids
+
+BATCH = 500
+STALE_RUN = datetime.timedelta(hours=6)
+OUTCOMES = ("new", "updated", "unchanged", "withdrawn", "quarantined")
+
+
+class HarvestBusy(RuntimeError):
+    """Another harvest of the same source is still running."""
+
+
+@dataclass
+class RunSummary:
+    source: str
+    run_id: int
+    status: str = "running"
+    incremental: bool = False
+    complete: bool = False
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    quarantined: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "run_id": self.run_id, "status": self.status,
+            "incremental": self.incremental, "complete": self.complete,
+            "counts": {k: self.counts.get(k, 0) for k in OUTCOMES},
+            "errors": self.errors, "quarantined": self.quarantined, "seconds": round(self.seconds, 3),
+        }
+
+
+def content_hash(item: SourceRecord) -> str:
+    payload = json.dumps([item.raw, item.record, item.problems], sort_keys=True, default=str,
+                         separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def start_run(session: Session, source: Source, incremental: bool, now: datetime.datetime) -> HarvestRun:
+    """Open a run, refusing if another run of this source is still going."""
+    running = session.execute(
+        select(HarvestRun.id).where(HarvestRun.source_id == source.id, HarvestRun.status == "running",
+                                    HarvestRun.started_at > now - STALE_RUN)).first()
+    if running is not None:
+        raise HarvestBusy(f"source {source.name!r} is already being harvested (run {running[0]})")
+    run = HarvestRun(source_id=source.id, started_at=now, status="running", incremental=incremental,
+                     counts={}, errors=[])
+    session.add(run)
+    session.flush()
+    return run
+
+
+def harvest(session: Session, source: Source, run: HarvestRun, feed: Feed | Callable[[], Feed],
+            progress: Callable[[int], None] | None = None,
+            clock: Callable[[], datetime.datetime] | None = None) -> RunSummary:
+    """Run a started harvest of ``source`` from ``feed`` (or a function opening it); flushes,
+    never commits. A FeedError, even from opening the feed, gives a failed run, not an exception."""
+    now = run.started_at
+    started = time.perf_counter()
+    incremental = run.incremental
+    summary = RunSummary(source.name, run.id, incremental=incremental)
+    seen: set[str] = set()
+    try:
+        feed = feed() if callable(feed) else feed
+        for batch in _batches(feed.records(), BATCH):
+            _stage_batch(session, source, run, batch, now, seen, summary)
+            if progress:
+                progress(len(batch))
+        summary.complete = bool(feed.complete) and not incremental
+        if summary.complete:
+            _withdraw_missing(session, source, run, seen, now, summary)
+            source.last_complete_at = now
+        summary.status = "succeeded"
+    except FeedError as exc:
+        summary.status = "failed"
+        summary.errors.append(str(exc))
+    _finish(session, run, summary, started, clock)
+    return summary
+
+
+def abandon_run(session: Session, run_id: int, error: str) -> None:
+    """Mark a run that died unexpectedly as failed, so the source can be harvested again."""
+    run = session.get(HarvestRun, run_id)
+    if run is not None:
+        run.status = "failed"
+        run.errors = [*run.errors, error]
+        run.finished_at = _utcnow()
+        session.flush()
+
+
+def _utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _batches(items: Iterable[SourceRecord], size: int) -> Iterator[list[SourceRecord]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _finish(session: Session, run: HarvestRun, summary: RunSummary, started: float,
+            clock: Callable[[], datetime.datetime] | None) -> None:
+    summary.seconds = time.perf_counter() - started
+    run.status = summary.status
+    run.complete = summary.complete
+    run.counts = {k: summary.counts.get(k, 0) for k in OUTCOMES}
+    run.errors = summary.errors + [f"{q['external_id']} ({q['origin']}): {q['stage']}: {q['reason']}"
+                                   for q in summary.quarantined]
+    run.finished_at = (clock or _utcnow)()
+    session.flush()
+
+
+def _stage_batch(session: Session, source: Source, run: HarvestRun, batch: list[SourceRecord],
+                 now: datetime.datetime, seen: set[str], summary: RunSummary) -> None:
+    existing = {row.external_id: row for row in session.execute(
+        select(StagedRecord.id, StagedRecord.external_id, StagedRecord.content_hash, StagedRecord.state)
+        .where(StagedRecord.source_id == source.id,
+               StagedRecord.external_id.in_([item.external_id for item in batch])))}
+    to_publish: list[tuple[SourceRecord, str, dict[str, Any]]] = []
+    for item in batch:
+        if item.external_id in seen:
+            item = _repeated(item)
+        seen.add(item.external_id)
+        digest = content_hash(item)
+        previous = existing.get(item.external_id)
+        if previous is not None and previous.content_hash == digest and previous.state != "withdrawn":
+            summary.counts["unchanged" if previous.state == "active" else "quarantined"] += 1
+            continue
+        outcome = "updated" if previous is not None else "new"
+        normalised = _normalised(source, item)
+        if item.problems or normalised is None:
+            _quarantine(session, source, run, item, digest, normalised, now, previous, summary,
+                        item.stage, "; ".join(item.problems) or "no record could be made")
+            continue
+        to_publish.append((item, digest, normalised))
+        summary.counts[outcome] += 1
+        _upsert_staged(session, source, run, item, digest, normalised, now, previous, "active")
+    _publish(session, source, run, to_publish, now, existing, summary)
+
+
+def _repeated(item: SourceRecord) -> SourceRecord:
+    return SourceRecord(f"{item.external_id}#again", item.kind, item.raw, None, item.origin,
+                        [f"id {item.external_id} appeared twice in this harvest; the first was kept"], "fetch")
+
+
+def _normalised(source: Source, item: SourceRecord) -> dict[str, Any] | None:
+    if item.record is None or item.kind not in KINDS:
+        return None
+    return scope_ids(source.name, item.kind, item.record)
+
+
+def _publish(session: Session, source: Source, run: HarvestRun,
+             items: list[tuple[SourceRecord, str, dict[str, Any]]], now: datetime.datetime,
+             existing: dict[str, Any], summary: RunSummary) -> None:
+    for kind in KINDS:
+        group = [entry for entry in items if entry[0].kind == kind]
+        if not group:
+            continue
+        try:
+            publish(session, kind, [normalised for _item, _digest, normalised in group], now=now)
+            continue
+        except RecordError:
+            pass
+        for item, digest, normalised in group:  # find the bad ones; publish validates before writing
+            try:
+                publish(session, kind, [normalised], now=now)
+            except RecordError as exc:
+                outcome = "updated" if item.external_id in existing else "new"
+                summary.counts[outcome] -= 1
+                _quarantine(session, source, run, item, digest, normalised, now, existing.get(item.external_id),
+                            summary, "publish", _readable(exc))
+
+
+def _readable(exc: RecordError) -> str:
+    return "; ".join(f"{path}: {' '.join(messages)}" for path, messages in sorted(exc.problems.items()))
+
+
+def _quarantine(session: Session, source: Source, run: HarvestRun, item: SourceRecord, digest: str,
+                normalised: dict[str, Any] | None, now: datetime.datetime, previous: Any,
+                summary: RunSummary, stage: str, reason: str) -> None:
+    summary.counts["quarantined"] += 1
+    summary.quarantined.append({"external_id": item.external_id, "origin": item.origin,
+                                "stage": stage, "reason": reason})
+    _upsert_staged(session, source, run, item, digest, normalised, now, previous, "quarantined", stage, reason)
+
+
+def _upsert_staged(session: Session, source: Source, run: HarvestRun, item: SourceRecord, digest: str,
+                   normalised: dict[str, Any] | None, now: datetime.datetime, previous: Any, state: str,
+                   stage: str | None = None, reason: str | None = None) -> None:
+    values: dict[str, Any] = {
+        "kind": item.kind, "origin": item.origin, "raw": item.raw, "normalised": normalised,
+        "content_hash": digest, "state": state, "quarantine_stage": stage, "quarantine_reason": reason,
+        "golden_id": normalised.get("id") if normalised and state == "active" else None,
+        "last_seen": now, "last_changed": now, "run_id": run.id,
+    }
+    if previous is None:
+        session.add(StagedRecord(source_id=source.id, external_id=item.external_id, first_seen=now, **values))
+    else:
+        if state == "quarantined" and previous.state == "active":
+            values.pop("golden_id")  # the last good version stays served
+        session.execute(update(StagedRecord).where(StagedRecord.id == previous.id).values(values))
+
+
+def _withdraw_missing(session: Session, source: Source, run: HarvestRun, seen: set[str],
+                      now: datetime.datetime, summary: RunSummary) -> None:
+    """After a complete read: records the source no longer lists stop being served."""
+    rows = session.execute(
+        select(StagedRecord.id, StagedRecord.external_id, StagedRecord.kind, StagedRecord.golden_id)
+        .where(StagedRecord.source_id == source.id, StagedRecord.state != "withdrawn")).all()
+    gone = [row for row in rows if row.external_id not in seen]
+    for kind in reversed(KINDS):
+        golden = [row.golden_id for row in gone if row.kind == kind and row.golden_id]
+        for start in range(0, len(golden), BATCH):
+            unpublish(session, kind, golden[start:start + BATCH])
+    ids = [row.id for row in gone]
+    for start in range(0, len(ids), BATCH):
+        session.execute(update(StagedRecord).where(StagedRecord.id.in_(ids[start:start + BATCH]))
+                        .values(state="withdrawn", last_changed=now, run_id=run.id))
+    summary.counts["withdrawn"] += len(gone)

@@ -1,0 +1,172 @@
+"""Harvesting into staging: new, unchanged, updated, withdrawn, quarantined, failed."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from app.models.hsds import Service
+from app.models.staging import HarvestRun, StagedRecord
+from app.services import sources as registry
+from app.services.compile import compile_records
+from app.services.harvest import HarvestBusy, RunSummary, harvest, start_run
+from importers.base import FeedError, SourceRecord
+from importers.hsds_tabular import TabularFeed
+from tests.conftest import DEMO
+
+
+@pytest.fixture()
+def package(tmp_path: Path) -> Path:
+    copy = tmp_path / "package"
+    shutil.copytree(DEMO, copy)
+    return copy
+
+
+def _run(session: Session, name: str, feed: Any, incremental: bool = False) -> RunSummary:
+    source = registry.get_source(session, name)
+    run = start_run(session, source, incremental, registry.utcnow())
+    return harvest(session, source, run, feed)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _golden_services(session: Session, name: str) -> dict[str, str]:
+    """golden id -> name of every service of one source that is served."""
+    source = registry.get_source(session, name)
+    golden = session.execute(select(StagedRecord.golden_id).where(
+        StagedRecord.source_id == source.id, StagedRecord.kind == "service",
+        StagedRecord.golden_id.is_not(None), StagedRecord.state != "withdrawn")).scalars().all()
+    return dict(session.execute(select(Service.id, Service.name).where(Service.id.in_(golden))).tuples().all())
+
+
+def test_first_harvest_stages_and_publishes_everything(session: Session, package: Path) -> None:
+    registry.add_source(session, "copy", "hsds_tabular", str(package))
+    summary = _run(session, "copy", TabularFeed(package))
+    services = len(_rows(package / "services.csv"))
+    assert summary.status == "succeeded" and summary.complete
+    assert summary.counts["new"] == services + len(_rows(package / "organizations.csv")) + len(
+        _rows(package / "taxonomy_terms.csv")) + len(_rows(package / "taxonomies.csv"))
+    published = _golden_services(session, "copy")
+    assert len(published) == services
+    one = compile_records(session, "service", [next(iter(published))])[0]
+    assert one["organization"]["name"] and one["id"] == next(iter(published))
+
+
+def test_unchanged_reharvest_writes_nothing(session: Session, package: Path) -> None:
+    registry.add_source(session, "copy", "hsds_tabular", str(package))
+    first = _run(session, "copy", TabularFeed(package))
+    session.flush()
+    writes: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement.split("(")[0][:60])
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        again = _run(session, "copy", TabularFeed(package))
+        session.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert again.counts["unchanged"] == first.counts["new"]
+    assert again.counts["new"] == again.counts["updated"] == again.counts["withdrawn"] == 0
+    touched = {w.split()[2] if w.upper().startswith("INSERT") else w.split()[1] for w in writes}
+    assert touched <= {"harvest_run", "source"}, writes
+
+
+def test_changed_removed_and_bad_rows(session: Session, package: Path) -> None:
+    registry.add_source(session, "copy", "hsds_tabular", str(package))
+    _run(session, "copy", TabularFeed(package))
+    before = _golden_services(session, "copy")
+    services = _rows(package / "services.csv")
+    renamed, removed, broken = services[0], services[1], services[2]
+    renamed["name"] = "Renamed walking group"
+    broken["status"] = "sometimes"
+    _write(package / "services.csv", [r for r in services if r is not removed])
+    summary = _run(session, "copy", TabularFeed(package))
+    assert summary.counts["updated"] == 1 and summary.counts["withdrawn"] == 1
+    assert summary.counts["quarantined"] == 1
+    [problem] = summary.quarantined
+    assert problem["external_id"] == broken["id"] and problem["stage"] == "publish"
+    assert "status" in problem["reason"] and "sometimes" not in before.values()
+    after = _golden_services(session, "copy")
+    assert "Renamed walking group" in after.values()
+    assert len(after) == len(before) - 1  # the removed one; the broken one keeps its last good version
+    source_id = registry.get_source(session, "copy").id
+    withdrawn = session.execute(select(StagedRecord).where(
+        StagedRecord.source_id == source_id, StagedRecord.external_id == removed["id"])).scalar_one()
+    assert withdrawn.state == "withdrawn" and withdrawn.raw["name"] == removed["name"]
+    assert session.get(Service, withdrawn.golden_id) is None
+    quarantined = session.execute(select(StagedRecord).where(
+        StagedRecord.source_id == source_id, StagedRecord.external_id == broken["id"])).scalar_one()
+    assert quarantined.state == "quarantined" and quarantined.golden_id is not None
+    assert session.get(Service, quarantined.golden_id) is not None
+
+
+class FailingFeed:
+    """Yields some records of a real feed, then fails as a dropped connection would."""
+
+    def __init__(self, inner: TabularFeed, after: int):
+        self.inner, self.after, self.complete = inner, after, False
+
+    def records(self) -> Iterator[SourceRecord]:
+        for number, item in enumerate(self.inner.records()):
+            if number == self.after:
+                raise FeedError("connection reset after 100 records")
+            yield item
+
+
+def test_a_feed_failing_part_way_keeps_what_was_there(session: Session, package: Path) -> None:
+    registry.add_source(session, "copy", "hsds_tabular", str(package))
+    _run(session, "copy", TabularFeed(package))
+    count = len(_golden_services(session, "copy"))
+    summary = _run(session, "copy", FailingFeed(TabularFeed(package), after=100))
+    assert summary.status == "failed" and "connection reset" in summary.errors[0]
+    assert summary.counts["withdrawn"] == 0 and not summary.complete
+    assert len(_golden_services(session, "copy")) == count
+    run = session.get(HarvestRun, summary.run_id)
+    assert run is not None and run.status == "failed" and run.finished_at is not None
+
+
+def test_an_incremental_harvest_withdraws_nothing(session: Session, package: Path) -> None:
+    registry.add_source(session, "copy", "hsds_tabular", str(package))
+    _run(session, "copy", TabularFeed(package))
+    services = _rows(package / "services.csv")
+    _write(package / "services.csv", services[:10])
+    summary = _run(session, "copy", TabularFeed(package), incremental=True)
+    assert summary.counts["withdrawn"] == 0 and not summary.complete
+    source_id = registry.get_source(session, "copy").id
+    assert session.execute(select(func.count()).select_from(StagedRecord).where(
+        StagedRecord.source_id == source_id, StagedRecord.state == "withdrawn")).scalar_one() == 0
+
+
+def test_no_two_runs_of_one_source_at_once(session: Session, package: Path) -> None:
+    source = registry.add_source(session, "copy", "hsds_tabular", str(package))
+    start_run(session, source, False, registry.utcnow())
+    with pytest.raises(HarvestBusy, match="already being harvested"):
+        start_run(session, source, False, registry.utcnow())
+
+
+def test_unreadable_package_is_a_failed_run_not_a_crash(session: Session, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    registry.add_source(session, "empty", "hsds_tabular", str(tmp_path / "empty"))
+    summary = _run(session, "empty", lambda: TabularFeed(tmp_path / "empty"))
+    assert summary.status == "failed" and "no datapackage.json" in summary.errors[0]
