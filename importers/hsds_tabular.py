@@ -172,7 +172,7 @@ def _fetcher(connection: sqlite3.Connection, tables: dict[str, list[str]]) -> An
             for start in range(0, len(values), MAX_VARIABLES):
                 chunk = values[start:start + MAX_VARIABLES]
                 query = (f'SELECT * FROM "{table}" WHERE "{column}" IN ({", ".join("?" for _ in chunk)}) '
-                         "ORDER BY _row")
+                         "AND id != '' ORDER BY _row")
                 for found in connection.execute(query, chunk):
                     row = _row(table, columns, found)
                     rows.setdefault(row["id"], row)

@@ -61,6 +61,8 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))  # 
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# An & without an entity and its semicolon is literal: "Lunch&times vary" keeps its words.
+_BARE_AMPERSAND = re.compile(r"&(?!#?[a-z0-9]+;)", re.IGNORECASE)
 
 
 class _TextExtractor(HTMLParser):
@@ -109,7 +111,7 @@ class _TextExtractor(HTMLParser):
 def _strip_html(text: str) -> str:
     """The text of ``text`` with tags removed and entities unescaped."""
     parser = _TextExtractor()
-    parser.feed(text)
+    parser.feed(_BARE_AMPERSAND.sub("&amp;", text))
     parser.close()
     return "".join(parser.parts)
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from app import create_app, db, migrate
-from app.cli.harvest import harvest_one
+from app.jobs import harvest_one
 from app.services.demo import register_demo_sources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         names = register_demo_sources(session)
         session.commit()
         session.close()
-        summaries = [harvest_one(name, incremental=False, show_progress=False) for name in names]
+        summaries = [harvest_one(name) for name in names]
     for summary in summaries:
         assert summary.status == "succeeded" and not summary.quarantined, summary.to_dict()
     yield app

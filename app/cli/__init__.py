@@ -27,7 +27,8 @@ def main(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the harvest summaries as JSON.")
 def demo(as_json: bool) -> None:
     """Migrate, register the Leeds demo feeds as sources and harvest them."""
-    from app.cli.harvest import harvest_one, print_summaries
+    from app.cli.harvest import print_summaries
+    from app.jobs import harvest_one
     from app.services.demo import register_demo_sources
 
     migrate.upgrade(db.engine())
@@ -37,7 +38,7 @@ def demo(as_json: bool) -> None:
         session.commit()
     finally:
         session.close()
-    summaries = [harvest_one(name, incremental=False, show_progress=not as_json) for name in names]
+    summaries = [harvest_one(name) for name in names]
     print_summaries(summaries, as_json)
     if any(s.status != "succeeded" or s.counts.get("quarantined") for s in summaries):
         sys.exit(1)
@@ -95,6 +96,7 @@ def _register_groups() -> None:
     main.add_command(db_commands.db_group)
     main.add_command(sources.sources_group)
     main.add_command(harvest.harvest_command)
+    main.add_command(harvest.scheduler_command)
 
 
 _register_groups()

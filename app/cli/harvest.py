@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from functools import partial
 
 import click
 from flask.cli import with_appcontext
 
 from app import db
+from app.jobs import harvest_one
 from app.services import sources as registry
-from app.services.feeds import open_feed
-from app.services.harvest import OUTCOMES, HarvestBusy, RunSummary, abandon_run, harvest, start_run
-from app.services.sources import utcnow
+from app.services.harvest import OUTCOMES, HarvestBusy, RunSummary
 
 
-def harvest_one(name: str, incremental: bool, show_progress: bool) -> RunSummary:
-    """Harvest one source in its own session: the run is committed as soon as it starts,
-    so other processes see it and do not start the same harvest; the rest at the end."""
-    session = db.new_session()
-    try:
-        source = registry.get_source(session, name)
-        run = start_run(session, source, incremental, utcnow())
-        session.commit()
-        opener = partial(open_feed, source, incremental)
-        try:
-            if show_progress:
-                with click.progressbar(length=0, label=f"{name:20}", show_pos=True, file=sys.stderr) as bar:
-                    summary = harvest(session, source, run, opener, progress=bar.update)
-            else:
-                summary = harvest(session, source, run, opener)
-        except Exception as exc:
-            session.rollback()
-            abandon_run(session, run.id, f"internal error: {exc!r}")
-            session.commit()
-            raise
-        session.commit()
-        return summary
-    finally:
-        session.close()
+def _harvest_with_progress(name: str, incremental: bool, show: bool) -> RunSummary:
+    if not show:
+        return harvest_one(name, incremental)
+    with click.progressbar(length=0, label=f"{name:20}", show_pos=True, file=sys.stderr) as bar:
+        return harvest_one(name, incremental, progress=bar.update)
 
 
 def _table(summaries: list[RunSummary]) -> str:
@@ -81,10 +61,30 @@ def harvest_command(names: tuple[str, ...], all_: bool, incremental: bool, as_js
     summaries: list[RunSummary] = []
     try:
         for name in names:
-            summaries.append(harvest_one(name, incremental, show_progress=not as_json))
+            summaries.append(_harvest_with_progress(name, incremental, show=not as_json))
     except (registry.SourceError, HarvestBusy) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
     print_summaries(summaries, as_json)
     if any(s.status != "succeeded" for s in summaries):
         sys.exit(1)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduler process: harvest each enabled source on its cron schedule.
+
+    Jobs persist in the database; sources added or changed are picked up within a
+    minute. Stop with Ctrl-C or SIGTERM."""
+    import signal
+
+    from flask import current_app
+
+    from app.jobs import run_scheduler
+
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    click.echo("scheduler running; Ctrl-C to stop", err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        run_scheduler(current_app._get_current_object(), stop=lambda: bool(stopping))  # type: ignore[attr-defined]

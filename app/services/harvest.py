@@ -5,7 +5,8 @@ write nothing; if it is new or changed, stage it (raw payload, normalised HSDS w
 Waymark ids, hash, provenance) and publish it to the golden tables; if it has
 problems, quarantine it with the stage and a reason a maintainer can read. After a
 complete (not incremental) read, records the source no longer lists are withdrawn:
-kept in staging with their history, no longer served. A feed that fails part-way
+kept in staging with their history, no longer served (taxonomies and their terms,
+which other sources share, stay published). A feed that fails part-way
 keeps everything that was already there and withdraws nothing.
 
 Until de-duplication exists, each staged record publishes one to one.
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 from app.models.staging import HarvestRun, Source, StagedRecord
 from app.services.publish import RecordError, publish, unpublish
 from importers.base import KINDS, Feed, FeedError, SourceRecord
-from importers.identity import scope_ids
+from importers.identity import SHARED_TABLES, scope_ids
 
 BATCH = 500
 STALE_RUN = datetime.timedelta(hours=6)
@@ -240,6 +241,8 @@ def _withdraw_missing(session: Session, source: Source, run: HarvestRun, seen: s
         .where(StagedRecord.source_id == source.id, StagedRecord.state != "withdrawn")).all()
     gone = [row for row in rows if row.external_id not in seen]
     for kind in reversed(KINDS):
+        if kind in SHARED_TABLES:  # vocabularies other sources may use stay published
+            continue
         golden = [row.golden_id for row in gone if row.kind == kind and row.golden_id]
         for start in range(0, len(golden), BATCH):
             unpublish(session, kind, golden[start:start + BATCH])

@@ -1,44 +1,83 @@
-"""The tabular importer joins a data package into nested records that are valid HSDS."""
+"""The tabular importer joins a data package (folder or zip) into valid nested HSDS records."""
 
 from __future__ import annotations
 
 import shutil
+import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from importers.hsds_tabular import PackageError, records
+from importers.base import KINDS, FeedError
+from importers.hsds_tabular import TabularFeed
+from importers.identity import scope_ids
 from tests.conftest import DEMO
 from tests.hsds_assertions import schema_errors
 
 
 def test_demo_package_becomes_valid_nested_hsds_records() -> None:
-    found = list(records(DEMO))
+    feed = TabularFeed(DEMO)
+    found = list(feed.records())
+    assert feed.complete
     kinds = Counter(r.kind for r in found)
     assert kinds["service"] >= 200 and kinds["organization"] >= 5 and kinds["taxonomy_term"] >= 10
-    assert [r.kind for r in found] == sorted((r.kind for r in found),
-                                             key=["taxonomy", "taxonomy_term", "organization", "service"].index)
-    for record in found:
-        if record.kind == "service":
-            assert schema_errors(record.data, "service") == [], record.origin
-            assert record.data["organization"]["id"] == record.data["organization_id"]
-    with_locations = [r.data for r in found if r.kind == "service" and r.data.get("service_at_locations")]
-    location = with_locations[0]["service_at_locations"][0]["location"]
-    assert isinstance(location.get("latitude"), float | int)
+    assert [r.kind for r in found] == sorted((r.kind for r in found), key=KINDS.index)
+    services = [r for r in found if r.kind == "service"]
+    for item in services:
+        assert item.record is not None and not item.problems
+        assert schema_errors(scope_ids("demo", "service", item.record), "service") == [], item.origin
+        assert item.record["organization"]["id"] == item.record["organization_id"]
+    located = next(r.record for r in services if r.record and r.record.get("service_at_locations"))
+    assert isinstance(located["service_at_locations"][0]["location"]["latitude"], float)
 
 
-def test_missing_descriptor_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(PackageError, match=r"no datapackage\.json"):
-        list(records(tmp_path))
+def test_a_zipped_package_reads_the_same(tmp_path: Path) -> None:
+    archive = tmp_path / "leeds.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for path in DEMO.iterdir():
+            bundle.write(path, f"leeds/{path.name}")
+    zipped = [(r.external_id, r.record) for r in TabularFeed(archive).records()]
+    assert zipped == [(r.external_id, r.record) for r in TabularFeed(DEMO).records()]
 
 
-def test_row_without_id_names_file_and_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: None, "no datapackage.json"),
+    (lambda p: (p / "datapackage.json").write_text("{not json"), "not a data package descriptor"),
+    (lambda p: (p / "x.zip").write_bytes(b"PK\x03\x04 broken"), "not a folder or zip"),
+])
+def test_unusable_packages_are_feed_errors(tmp_path: Path, make: object, message: str) -> None:
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    make(folder)  # type: ignore[operator]
+    target = folder / "x.zip" if (folder / "x.zip").exists() else folder
+    feed = TabularFeed(target)
+    with pytest.raises(FeedError, match=message):
+        list(feed.records())
+    assert not feed.complete
+
+
+def test_rows_without_id_or_with_a_repeated_id_are_reported_not_dropped(tmp_path: Path) -> None:
     package = tmp_path / "pkg"
     shutil.copytree(DEMO, package)
     services = package / "services.csv"
     lines = services.read_text().splitlines()
-    lines.insert(3, "," + lines[2].split(",", 1)[1])
+    lines.insert(3, "," + lines[2].split(",", 1)[1])  # row 4: no id
+    lines.append(lines[5])  # the service of row 6 again
     services.write_text("\n".join(lines) + "\n")
-    with pytest.raises(PackageError, match=r"services\.csv row 4: no id"):
-        list(records(package))
+    found = list(TabularFeed(package).records())
+    problems = [r for r in found if r.problems]
+    assert [p.problems[0] for p in problems] == [
+        "service row 4 has no id",
+        f"service id {lines[5].split(',')[0]} is used again in row {len(lines)} (first in row 6); "
+        "the first row was kept"]
+    assert sum(1 for r in found if r.kind == "service") == len(lines) - 3
+
+
+def test_cp1252_csv_is_a_clear_feed_error(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    shutil.copytree(DEMO, package)
+    text = (package / "services.csv").read_text().replace("Leeds", "Café £5", 1)
+    (package / "services.csv").write_bytes(text.encode("cp1252"))
+    with pytest.raises(FeedError, match=r"services\.csv: not UTF-8"):
+        list(TabularFeed(package).records())

@@ -1,0 +1,156 @@
+"""Scheduled jobs, each a thin wrapper round a service, and the scheduler that runs them.
+
+The scheduler is its own process (``waymark scheduler``), never a web worker. Its job
+store is the ``scheduler_job`` table, so schedules survive restarts. There is one
+harvest job per enabled source with a cron schedule; the registry is re-read every
+minute so sources added, edited or disabled take effect without a restart. Later
+periodic work (linkage, staleness and link checks) joins ``PERIODIC_JOBS``.
+
+No two harvests of one source overlap: APScheduler runs at most one instance of a job,
+and ``start_run`` refuses while another process holds a running run of that source.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from app import db
+from app.models.scheduler import JOB_TABLE
+from app.services import sources as registry
+from app.services.feeds import open_feed
+from app.services.harvest import HarvestBusy, RunSummary, abandon_run, harvest, start_run
+
+log = logging.getLogger(__name__)
+TIMEZONE = "Europe/London"
+HARVEST_PREFIX = "harvest:"
+
+
+def harvest_one(name: str, incremental: bool = False,
+                progress: Callable[[int], None] | None = None) -> RunSummary:
+    """Harvest one source in its own session. The run is committed as soon as it starts,
+    so other processes see it and do not start the same harvest; the rest at the end.
+    Needs an app context."""
+    session = db.new_session()
+    try:
+        source = registry.get_source(session, name)
+        run = start_run(session, source, incremental, registry.utcnow())
+        session.commit()
+        try:
+            summary = harvest(session, source, run, partial(open_feed, source, incremental), progress=progress)
+        except Exception as exc:
+            session.rollback()
+            abandon_run(session, run.id, f"internal error: {exc!r}")
+            session.commit()
+            raise
+        session.commit()
+        return summary
+    finally:
+        session.close()
+
+
+_app: Flask | None = None
+
+
+def _context_app() -> Flask:
+    global _app
+    if _app is None:
+        from app import create_app
+
+        _app = create_app()
+    return _app
+
+
+def harvest_job(name: str) -> None:
+    """The scheduled harvest of one source."""
+    with _context_app().app_context():
+        try:
+            summary = harvest_one(name)
+        except HarvestBusy as busy:
+            log.warning("skipped: %s", busy)
+            return
+        log.info("harvested %s: %s %s", name, summary.status, dict(summary.counts))
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    id: str
+    func: Callable[[], None]
+    minutes: int
+
+
+def sync_job() -> None:
+    """Bring the harvest jobs in line with the source registry."""
+    scheduler = _scheduler
+    if scheduler is not None:
+        with _context_app().app_context():
+            sync_harvest_jobs(scheduler)
+
+
+PERIODIC_JOBS: list[PeriodicJob] = [PeriodicJob("sync-sources", sync_job, 1)]
+_scheduler: BaseScheduler | None = None
+
+
+def sync_harvest_jobs(scheduler: BaseScheduler) -> list[str]:
+    """One job per enabled, scheduled source; jobs of other sources removed. Needs an app context."""
+    session = db.new_session()
+    try:
+        wanted = {HARVEST_PREFIX + s.name: s for s in registry.list_sources(session) if s.enabled and s.schedule}
+    finally:
+        session.close()
+    for job in scheduler.get_jobs():
+        if job.id.startswith(HARVEST_PREFIX) and job.id not in wanted:
+            job.remove()
+    for job_id, source in wanted.items():
+        trigger = CronTrigger.from_crontab(source.schedule or "", timezone=TIMEZONE)
+        existing = scheduler.get_job(job_id)
+        if existing is None or str(existing.trigger) != str(trigger):
+            scheduler.add_job("app.jobs:harvest_job", trigger, args=[source.name], id=job_id,
+                              name=f"harvest {source.name}", replace_existing=True)
+    return sorted(wanted)
+
+
+def configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
+    """Give ``scheduler`` the database job store, safe defaults and every job."""
+    global _app, _scheduler
+    _app, _scheduler = app, scheduler
+    with app.app_context():
+        engine = db.engine()
+        scheduler.configure(
+            jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),
+                       "memory": MemoryJobStore()},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+            timezone=TIMEZONE)
+    return scheduler
+
+
+def add_periodic_jobs(scheduler: BaseScheduler) -> None:
+    for job in PERIODIC_JOBS:
+        scheduler.add_job(job.func, IntervalTrigger(minutes=job.minutes), id=job.id, replace_existing=True,
+                          jobstore="memory")
+
+
+def run_scheduler(app: Flask, stop: Callable[[], bool]) -> None:
+    """Run until ``stop()`` is true: harvest jobs from the registry, periodic jobs, then wait."""
+    scheduler = configure(BackgroundScheduler(), app)
+    scheduler.start()
+    try:
+        with app.app_context():
+            names = sync_harvest_jobs(scheduler)
+        log.info("scheduler started with harvest jobs: %s", ", ".join(names) or "none")
+        add_periodic_jobs(scheduler)
+        while not stop():
+            time.sleep(1)
+    finally:
+        scheduler.shutdown(wait=True)
