@@ -29,6 +29,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.web import web_blueprint
 
     app.register_blueprint(api_blueprint, url_prefix=settings.api_prefix)
+    if settings.maintainer_api:
+        from app.api.maintainer import maintainer_blueprint
+
+        app.register_blueprint(maintainer_blueprint, url_prefix=settings.api_prefix.rstrip("/") + "/maintainer")
     app.register_blueprint(web_blueprint)
     _api_errors_as_json(app, settings.api_prefix)
     return app

@@ -40,6 +40,9 @@ class Settings:
     hsds_profile_url: str = setting(
         "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md",
         "Profile URL announced by `GET /api/`.")
+    maintainer_api: bool = setting(
+        False, "Serve the maintainers' JSON endpoints (`/api/maintainer/...`: sources, harvest runs, "
+        "quarantine). They have no authentication yet: keep off on public deployments.")
     sql_echo: bool = setting(False, "Log every SQL statement (debugging only).")
     log_level: str = setting("INFO", "Python logging level.")
 
