@@ -136,8 +136,8 @@ class Dataset:
             yield "organization", organizations[start:start + BATCH]
         locations_of: list[list[Record]] = [[] for _ in organizations]
         for n in range(self.locations):
-            owner = organizations[n % len(organizations)]
-            locations_of[n % len(organizations)].append(synth.location(n, owner))
+            owner = n % len(organizations)
+            locations_of[owner].append(synth.location(n, organizations[owner]))
         for start in range(0, self.services, BATCH):
             batch = []
             for n in range(start, min(start + BATCH, self.services)):
