@@ -37,8 +37,8 @@ TIMEZONE = "Europe/London"
 HARVEST_PREFIX = "harvest:"
 
 
-def harvest_one(name: str, incremental: bool = False,
-                progress: Callable[[int], None] | None = None) -> RunSummary:
+def harvest_one(name: str, incremental: bool = False, progress: Callable[[int], None] | None = None,
+                force: bool = False) -> RunSummary:
     """Harvest one source in its own session. The run is committed as soon as it starts,
     so other processes see it and do not start the same harvest; the rest at the end.
     Needs an app context."""
@@ -48,7 +48,8 @@ def harvest_one(name: str, incremental: bool = False,
         run = start_run(session, source, incremental, registry.utcnow())
         session.commit()
         try:
-            summary = harvest(session, source, run, partial(open_feed, source, incremental), progress=progress)
+            summary = harvest(session, source, run, partial(open_feed, source, incremental, force),
+                              progress=progress)
         except Exception as exc:
             session.rollback()
             abandon_run(session, run.id, f"internal error: {exc!r}")

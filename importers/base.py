@@ -39,8 +39,13 @@ class SourceRecord:
 
 class Feed(Protocol):
     """One read of a source. ``complete`` is true once ``records()`` has been read to
-    the end of a full (not incremental) feed: only then may missing records be withdrawn."""
+    the end of a full (not incremental) feed: only then may missing records be withdrawn.
+    ``not_modified`` is true when the source said (HTTP 304) or showed (same content
+    fingerprint) that nothing changed since the last clean harvest: no records follow.
+    ``fingerprint`` (or None) identifies the content read, for the next harvest to compare."""
 
     complete: bool
+    not_modified: bool
+    fingerprint: str | None
 
     def records(self) -> Iterator[SourceRecord]: ...

@@ -237,11 +237,16 @@ class HsdsApiFeed:
                             "stopped without withdrawing anything")
 
     def _check_empty(self, page: Page) -> None:
-        """An empty page ends the feed, unless ``total_pages`` promised more."""
-        promised = page.total_pages
-        if page.number > 1 and promised is not None and page.number <= promised:
-            raise FeedError(f"page {page.number} of {self.services_url} is empty but total_pages said {promised}: "
-                            "services may be missing, so the harvest stopped without withdrawing anything")
+        """An empty page ends the feed, unless the envelope promised more: ``total_pages`` reaching
+        this page, or (on page 1, where an empty feed often says ``total_pages: 1``) ``total_items``."""
+        if page.number == 1 and page.total_items:
+            promise = f"total_items said {page.total_items}"
+        elif page.number > 1 and page.total_pages is not None and page.number <= page.total_pages:
+            promise = f"total_pages said {page.total_pages}"
+        else:
+            return
+        raise FeedError(f"page {page.number} of {self.services_url} is empty but {promise}: "
+                        "services may be missing, so the harvest stopped without withdrawing anything")
 
     def _detect(self) -> tuple[str | None, str | None]:
         """The dialect from ``GET {base}/`` (None when the API does not say)."""
@@ -257,12 +262,13 @@ class HsdsApiFeed:
 
     def _record(self, item: Any, origin: str, seen: dict[str, str], details: _DetailFailures) -> SourceRecord:
         if not isinstance(item, dict):
-            return _problem("", item, origin, f"not a JSON object but a JSON {_json_type(item)}", "fetch")
+            return _problem(f"(no id: {origin})", item, origin, f"not a JSON object but a JSON {_json_type(item)}",
+                            "fetch")
         ident = _sid(item.get("id"))
-        if ident is None:
-            return _problem("", item, origin, "no id", "normalise")
-        if ident in seen:
-            return _problem(ident, item, origin, f"duplicate of {seen[ident]}", "fetch")
+        if ident is None:  # an external id of its own, so two of them never collide when staged
+            return _problem(f"(no id: {origin})", item, origin, "no id", "normalise")
+        if ident in seen:  # staged under an id of its own: the first occurrence keeps the source's id
+            return _problem(f"{ident}#duplicate at {origin}", item, origin, f"duplicate of {seen[ident]}", "fetch")
         seen[ident] = origin
         raw: Any = item
         if self.full_records:

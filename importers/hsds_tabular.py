@@ -33,25 +33,30 @@ csv.field_size_limit(64 * 1024 * 1024)
 
 
 class BytesGetter(Protocol):
-    def get_bytes(self, url: str) -> Any: ...
+    def get_bytes(self, url: str, *, conditional: bool = True) -> Any: ...
 
 
 class TabularFeed:
     """One read of an HSDS tabular package; ``complete`` once every table was read."""
 
-    def __init__(self, location: str | Path, http: BytesGetter | None = None):
+    def __init__(self, location: str | Path, http: BytesGetter | None = None, known_fingerprint: str | None = None):
         self.location = str(location)
         self.http = http
+        self.known_fingerprint = known_fingerprint
         self.complete = False
+        self.not_modified = False
         self.fingerprint: str | None = None  # sha256 of the package's files, for "unchanged" checks
 
     def records(self) -> Iterator[SourceRecord]:
         with tempfile.TemporaryDirectory(prefix="waymark-tabular-") as scratch:
             folder = self._unpack(Path(scratch))
+            self.fingerprint = _fingerprint(folder)
+            if self.fingerprint == self.known_fingerprint:
+                self.not_modified = True
+                return
             connection = sqlite3.connect(Path(scratch) / "package.sqlite")
             try:
                 tables = _load_tables(folder, connection)
-                self.fingerprint = _fingerprint(folder, tables)
                 yield from _duplicates(connection, tables)
                 for kind in KINDS:
                     if kind in tables:
@@ -64,9 +69,9 @@ class TabularFeed:
         if self.location.startswith(("http://", "https://")):
             if self.http is None:
                 raise FeedError(f"{self.location}: a URL needs an HTTP client")
-            body = self.http.get_bytes(self.location)
+            body = self.http.get_bytes(self.location, conditional=False)  # the fingerprint decides
             if not isinstance(body, bytes):
-                raise FeedError(f"{self.location}: not modified since the last harvest")
+                raise FeedError(f"{self.location}: the server sent no body")
             archive = scratch / "package.zip"
             archive.write_bytes(body)
             return _extract(archive, scratch / "package")
@@ -134,11 +139,14 @@ def _load_csv(path: Path, table: str, connection: sqlite3.Connection) -> list[st
     return header
 
 
-def _fingerprint(folder: Path, tables: dict[str, list[str]]) -> str:
-    digest = hashlib.sha256()
+def _fingerprint(folder: Path) -> str:
+    """sha256 over the descriptor and every table file, in descriptor order."""
+    digest = hashlib.sha256((folder / "datapackage.json").read_bytes() if (folder / "datapackage.json").is_file()
+                            else b"")
     for resource in _resources(folder):
         path = folder / str(resource.get("path", ""))
-        if resource.get("name") in tables:
+        if path.is_file():
+            digest.update(str(resource.get("path")).encode())
             with path.open("rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(block)

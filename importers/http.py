@@ -170,8 +170,8 @@ def _not_json(exc: json.JSONDecodeError, content: bytes, content_type: str) -> s
     """What a body that failed to parse as JSON looks like, in words."""
     if not content.strip():
         return "an empty body"
-    if exc.pos >= len(exc.doc.rstrip()):
-        return f"truncated JSON: the document stops after {len(content)} bytes ({exc.msg})"
+    if exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string"):  # the text ran out
+        return f"truncated JSON: the document stops mid-value after {len(content)} bytes"
     if "json" not in content_type.lower():
         return f"a body that is not JSON: {_snippet(content)!r}"
     return f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
@@ -292,9 +292,8 @@ class FeedHttp:
         return min(self.rng.uniform(0, self.backoff * 2 ** (attempt - 1)), self.max_retry_after)
 
     def _attempt(self, url: str, shown: str, accept: str, conditional: bool) -> Body | NotModified:
-        headers = {"Accept": accept, "User-Agent": USER_AGENT, **self.headers}
-        if conditional:
-            headers |= self._validators(url)
+        validators = self._validators(url) if conditional else {}
+        headers = {"Accept": accept, "User-Agent": USER_AGENT, **self.headers, **validators}
         try:
             response = self.session.get(url, headers=headers, timeout=self.timeout, stream=True)
         except requests.Timeout:
@@ -308,12 +307,14 @@ class FeedHttp:
             raise FeedHttpError(f"GET {shown} failed: {type(exc).__name__}: {self.redact(_reason(exc))}",
                                 url=shown) from None
         with response:
-            return self._answer(response, url, shown, conditional)
+            return self._answer(response, url, shown, conditional, bool(validators))
 
-    def _answer(self, response: requests.Response, url: str, shown: str, conditional: bool) -> Body | NotModified:
+    def _answer(self, response: requests.Response, url: str, shown: str, conditional: bool,
+                asked: bool) -> Body | NotModified:
+        """``asked``: validators were sent, so a 304 means what it says (otherwise it is an error)."""
         status = response.status_code
         described = f"answered HTTP {status} {response.reason or ''}".rstrip()
-        if status == 304 and conditional:
+        if status == 304 and asked:
             return NOT_MODIFIED
         if status == 429 or status >= 500:
             delay = retry_after_seconds(response.headers.get("Retry-After"), self.clock())
@@ -361,7 +362,9 @@ class FeedHttp:
     # ----------------------------------------------------------------- validators and secrets
 
     def _validators(self, url: str) -> dict[str, str]:
-        entry = self.cache.get(url) or {}
+        entry = self.cache.get(url)
+        if not isinstance(entry, dict):  # nothing kept (or a persisted cache that was tampered with)
+            return {}
         out = {}
         if entry.get("etag"):
             out["If-None-Match"] = str(entry["etag"])

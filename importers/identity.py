@@ -11,6 +11,8 @@ using the same term meet on the same id.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from schema.hsds import Node, plan
@@ -43,28 +45,42 @@ def _target(field: str, row: dict[str, Any]) -> str | None:
 
 def scope_ids(source: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
     """A copy of a nested record of ``kind`` with every id and reference scoped to ``source``."""
-    return _scope(source, plan(kind), record, parent_table=None)
+    return _scoper(kind).scope(source, record, None)
 
 
-def _scope(source: str, node: Node, record: dict[str, Any], parent_table: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    children = {prop: (child, many) for prop, child, many, _link in node.children}
-    for key, value in record.items():
-        if key in children and isinstance(value, (list, dict)):
-            child, many = children[key]
-            if many and isinstance(value, list):
-                out[key] = [_scope(source, child, v, node.table) if isinstance(v, dict) else v for v in value]
-            elif isinstance(value, dict):
-                out[key] = _scope(source, child, value, node.table)
+@dataclass(frozen=True, eq=False)
+class _Scoper:
+    """The nesting of one plan node, prepared once: which keys hold children."""
+
+    table: str
+    children: dict[str, tuple[_Scoper, bool]]
+
+    def scope(self, source: str, record: dict[str, Any], parent_table: str | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in record.items():
+            nested = self.children.get(key)
+            if nested is not None and isinstance(value, (list, dict)):
+                child, many = nested
+                if many and isinstance(value, list):
+                    out[key] = [child.scope(source, v, self.table) if isinstance(v, dict) else v for v in value]
+                elif isinstance(value, dict):
+                    out[key] = child.scope(source, value, self.table)
+                else:
+                    out[key] = value
+            elif key == "id" and value not in (None, ""):
+                out[key] = waymark_id(source, self.table, value)
+            elif key.endswith("_id") and value not in (None, ""):
+                target = _target(key, record) or (parent_table if key in POLYMORPHIC else None)
+                out[key] = waymark_id(source, target, value) if target else value
             else:
                 out[key] = value
-        elif key == "id" and value not in (None, ""):
-            out[key] = waymark_id(source, node.table, value)
-        elif isinstance(key, str) and key.endswith("_id") and value not in (None, ""):
-            target = _target(key, record)
-            if key in POLYMORPHIC and target is None and parent_table:
-                target = parent_table
-            out[key] = waymark_id(source, target, value) if target else value
-        else:
-            out[key] = value
-    return out
+        return out
+
+
+def _build(node: Node) -> _Scoper:
+    return _Scoper(node.table, {prop: (_build(child), many) for prop, child, many, _link in node.children})
+
+
+@cache
+def _scoper(kind: str) -> _Scoper:
+    return _build(plan(kind))

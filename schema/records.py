@@ -1,9 +1,11 @@
-"""marshmallow schemas for HSDS rows, generated from the vendored table schemas.
+"""HSDS rows: loading them from JSON or CSV values, and serving them back as JSON.
 
-``row_schema("service")`` loads one flat HSDS object (JSON or CSV strings) into Python
-values (dates, times, aware datetimes, numbers) and validates required fields and
-formats; ``to_json_value`` is the inverse used when serving. Nested records are
-walked with ``schema.hsds.plan``; each level is loaded with its table's row schema.
+``load_row("service", data)`` checks and converts the scalar fields of one HSDS
+object by rules generated from the vendored table schema (types, formats, required
+fields, enumerations): numbers from "12", dates, times, aware datetimes, canonical
+UUIDs. Every problem is collected, then raised together as ``RowError`` naming each
+field. It is the hot path of every harvest, so the rules are plain functions built
+once per table. ``to_json_value`` is the inverse used when serving.
 """
 
 from __future__ import annotations
@@ -11,71 +13,120 @@ from __future__ import annotations
 import contextlib
 import datetime
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import fields
 
 from schema.hsds import scalar_fields, table_schema
 
 
-class Number(fields.Float):
-    """An HSDS number: accepts "12" from CSV, serves 12 rather than 12.0."""
+class RowError(ValueError):
+    """Field name -> problems, for one HSDS object."""
 
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return to_json_value(value)
+    def __init__(self, problems: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in sorted(problems.items())))
+        self.problems = problems
 
 
-class UUIDString(fields.String):
-    """A UUID kept in its canonical lower-case string form."""
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"Not a valid number: {value!r}.")
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"Not a valid number: {value!r}.") from None
 
-    default_error_messages = {"invalid_uuid": "Not a valid UUID: {input!r}."}
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
+def _text(value: Any) -> str:
+    if isinstance(value, (dict, list, bool)):
+        raise ValueError(f"Not a valid string: {value!r}.")
+    return str(value)
+
+
+def _parsed(parse: Callable[[str], Any], label: str) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        if isinstance(value, (datetime.date, datetime.time)):
+            return value
         try:
-            return str(uuid.UUID(text))
+            return parse(str(value).strip())
         except ValueError:
-            raise self.make_error("invalid_uuid", input=text) from None
+            raise ValueError(f"Not a valid {label}: {value!r}.") from None
+    return convert
 
 
-def _field_for(name: str, prop: dict[str, Any], required: bool) -> fields.Field:
+def _datetime(text: str) -> datetime.datetime:
+    parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
+def _uuid(text: str) -> str:
+    return str(uuid.UUID(text))
+
+
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "number": _number,
+    "date": _parsed(datetime.date.fromisoformat, "date"),
+    "datetime": _parsed(_datetime, "datetime"),
+    "time": _parsed(datetime.time.fromisoformat, "time"),
+    "uuid": _parsed(_uuid, "UUID"),
+    "string": _text,
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    convert: Callable[[Any], Any]
+    required: bool
+    choices: tuple[str, ...] = ()
+
+
+def _kind(prop: dict[str, Any]) -> str:
     kind = prop.get("datapackage_type") or prop.get("type")
-    fmt = prop.get("format")
-    opts: dict[str, Any] = {"required": required, "allow_none": not required}
-    if kind == "number":
-        return Number(**opts)
-    if kind == "date":
-        return fields.Date(**opts)
-    if kind in ("datetime", "date-time") or fmt == "date-time":
-        return fields.AwareDateTime(default_timezone=datetime.UTC, **opts)
-    if kind == "time":
-        return fields.Time(**opts)
-    if fmt == "uuid":
-        return UUIDString(**opts)
-    rules: list[validate.Validator] = []
-    if required:
-        rules.append(validate.Length(min=1, error="Must not be empty."))
-    if prop.get("enum"):
-        rules.append(validate.OneOf(prop["enum"]))
-    return fields.String(validate=rules, **opts)
+    if kind in ("datetime", "date-time") or prop.get("format") == "date-time":
+        return "datetime"
+    if kind in ("number", "date", "time"):
+        return str(kind)
+    return "uuid" if prop.get("format") == "uuid" else "string"
 
 
 @cache
-def row_schema(table: str) -> Schema:
-    """A marshmallow schema for the scalar fields of one HSDS table."""
+def row_rules(table: str) -> tuple[Rule, ...]:
+    """The checks for one table, generated from its HSDS table schema."""
     required = set(table_schema(table).get("required", []))
-    declared = {name: _field_for(name, prop, name in required)
-                for name, prop in scalar_fields(table).items()}
-    cls = Schema.from_dict(declared, name=f"{table.title().replace('_', '')}RowSchema")
-    return cls(unknown=EXCLUDE)
+    return tuple(Rule(name, CONVERTERS[_kind(prop)], name in required, tuple(prop.get("enum", ())))
+                 for name, prop in scalar_fields(table).items())
 
 
 def load_row(table: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Load the scalar part of one HSDS object; raise ValidationError naming the fields."""
-    scalars = {k: (None if v == "" else v) for k, v in data.items() if not isinstance(v, (dict, list))}
-    loaded: dict[str, Any] = row_schema(table).load(scalars)
-    return loaded
+    """The scalar fields of one HSDS object as Python values; RowError names every bad field.
+    Fields the object leaves out stay out; an empty string counts as empty (None)."""
+    out: dict[str, Any] = {}
+    problems: dict[str, list[str]] = {}
+    for rule in row_rules(table):
+        value = data.get(rule.name)
+        if value is None or value == "":
+            if rule.required:
+                problems[rule.name] = ["Missing data for required field." if rule.name not in data
+                                       else "Field may not be empty."]
+            elif rule.name in data:
+                out[rule.name] = None
+            continue
+        try:
+            converted = rule.convert(value)
+        except ValueError as exc:
+            problems[rule.name] = [str(exc)]
+            continue
+        if rule.choices and converted not in rule.choices:
+            problems[rule.name] = [f"Must be one of: {', '.join(rule.choices)}."]
+            continue
+        out[rule.name] = converted
+    if problems:
+        raise RowError(problems)
+    return out
 
 
 @cache
@@ -109,4 +160,14 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
-__all__ = ["ValidationError", "load_row", "row_schema", "to_json_value"]
+class UUIDString(fields.String):
+    """A marshmallow field for query parameters: a UUID in its canonical lower-case form."""
+
+    default_error_messages = {"invalid_uuid": "Not a valid UUID: {input!r}."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return _uuid(text)
+        except ValueError:
+            raise self.make_error("invalid_uuid", input=text) from None

@@ -15,11 +15,11 @@ from app.services import sources as registry
 from app.services.harvest import OUTCOMES, HarvestBusy, RunSummary
 
 
-def _harvest_with_progress(name: str, incremental: bool, show: bool) -> RunSummary:
+def _harvest_with_progress(name: str, incremental: bool, force: bool, show: bool) -> RunSummary:
     if not show:
-        return harvest_one(name, incremental)
+        return harvest_one(name, incremental, force=force)
     with click.progressbar(length=0, label=f"{name:20}", show_pos=True, file=sys.stderr) as bar:
-        return harvest_one(name, incremental, progress=bar.update)
+        return harvest_one(name, incremental, progress=bar.update, force=force)
 
 
 def _table(summaries: list[RunSummary]) -> str:
@@ -49,8 +49,9 @@ def print_summaries(summaries: list[RunSummary], as_json: bool) -> None:
 @click.argument("names", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Every enabled source.")
 @click.option("--incremental", is_flag=True, help="Only what changed since the last clean run (withdraws nothing).")
+@click.option("--force", is_flag=True, help="Read every record even if the source looks unchanged.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as one JSON object.")
-def harvest_command(names: tuple[str, ...], all_: bool, incremental: bool, as_json: bool) -> None:
+def harvest_command(names: tuple[str, ...], all_: bool, incremental: bool, force: bool, as_json: bool) -> None:
     """Harvest sources NAMES (or --all) now. Exits 1 if any harvest failed."""
     if all_:
         session = db.new_session()
@@ -61,7 +62,7 @@ def harvest_command(names: tuple[str, ...], all_: bool, incremental: bool, as_js
     summaries: list[RunSummary] = []
     try:
         for name in names:
-            summaries.append(_harvest_with_progress(name, incremental, show=not as_json))
+            summaries.append(_harvest_with_progress(name, incremental, force, show=not as_json))
     except (registry.SourceError, HarvestBusy) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)

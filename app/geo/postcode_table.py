@@ -70,6 +70,7 @@ UNKNOWN_COUNTRY = "unknown"
 AREA_ENDS = (" ", *"0123456789")  # what may follow a postcode area (no collation-dependent ranges)
 MIN_POSTCODE_LENGTH, MAX_POSTCODE_LENGTH = 5, 7  # without the space
 
+SOURCE_COLUMNS = ("pcd", "laua", "oseast1m", "osnrth1m")
 COLUMNS = ("postcode", "latitude", "longitude", "local_authority", "country", "terminated")
 Row = tuple[str, float | None, float | None, str | None, str | None, bool]
 
@@ -134,11 +135,12 @@ def load_postcodes(session: Session, areas: Sequence[str] | None = None,
     """
     started = time.perf_counter()
     wanted = normalise_areas(areas)
+    folder = _data_dir()
     session.flush()
     connection = session.connection()
     _delete_existing(connection, wanted)
     tally = _Tally()
-    for batch in _source_batches(wanted):
+    for batch in _source_batches(folder, wanted):
         _insert(connection, batch)
         tally.add(batch)
         if progress is not None:
@@ -185,8 +187,14 @@ def package_version() -> str:
 
 
 def _data_dir() -> Path:
-    """The folder holding the package's letter files, found without importing the package."""
-    return Path(str(distribution(PACKAGE).locate_file(PACKAGE_MODULE)))
+    """The folder holding the package's letter files, found without importing the package.
+
+    Raises FileNotFoundError when it holds none, so a load never just empties the table.
+    """
+    folder = Path(str(distribution(PACKAGE).locate_file(PACKAGE_MODULE)))
+    if not any(folder.glob("postcodes_*.msgpack.br")):
+        raise FileNotFoundError(f"no postcodes_*.msgpack.br files in {folder} ({PACKAGE} {package_version()})")
+    return folder
 
 
 def _letters(wanted: frozenset[str] | None) -> list[str]:
@@ -195,21 +203,24 @@ def _letters(wanted: frozenset[str] | None) -> list[str]:
     return sorted({area[0] for area in wanted})
 
 
-def _read_letter(letter: str) -> _LetterFile | None:
+def _read_letter(folder: Path, letter: str) -> _LetterFile | None:
     """Decompress and unpack one letter file; None when the package has none (Q, V, X)."""
-    path = _data_dir() / f"postcodes_{letter}.msgpack.br"
+    path = folder / f"postcodes_{letter}.msgpack.br"
     if not path.exists():
         return None
     unpacked = msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)
     data = unpacked["data"]
+    missing = sorted(set(SOURCE_COLUMNS) - set(data))
+    if missing:
+        raise ValueError(f"{path.name} of {PACKAGE} {package_version()} lacks columns {missing}: format changed?")
     return _LetterFile(postcodes=data["pcd"], local_authorities=data["laua"],
                        eastings=data["oseast1m"], northings=data["osnrth1m"])
 
 
-def _source_batches(wanted: frozenset[str] | None) -> Iterator[list[Row]]:
+def _source_batches(folder: Path, wanted: frozenset[str] | None) -> Iterator[list[Row]]:
     """Rows ready to insert, at most BATCH_SIZE at a time, one letter file in memory at once."""
     for letter in _letters(wanted):
-        source = _read_letter(letter)
+        source = _read_letter(folder, letter)
         if source is None:
             continue
         indices = [i for i, raw in enumerate(source.postcodes) if wanted is None or _area(raw) in wanted]

@@ -16,8 +16,11 @@ def _http(source: Source) -> Any:
     return FeedHttp(headers=headers, cache=source.http_cache)
 
 
-def open_feed(source: Source, incremental: bool = False) -> Feed:
-    """The feed of ``source``; incremental asks only for what changed since the last clean run."""
+def open_feed(source: Source, incremental: bool = False, force: bool = False) -> Feed:
+    """The feed of ``source``; incremental asks only for what changed since the last clean run;
+    ``force`` reads everything even when the source looks unchanged (fingerprint, ETag)."""
+    if force:
+        source.http_cache = {}
     if source.type == "hsds_api":
         from importers.hsds_api import HsdsApiFeed
 
@@ -29,7 +32,8 @@ def open_feed(source: Source, incremental: bool = False) -> Feed:
         from importers.hsds_tabular import TabularFeed
 
         remote = source.location.startswith(("http://", "https://"))
-        return TabularFeed(source.location, _http(source) if remote else None)
+        return TabularFeed(source.location, _http(source) if remote else None,
+                           known_fingerprint=source.http_cache.get("fingerprint"))
     if source.type == "spreadsheet":
         from importers.spreadsheet import SpreadsheetFeed
 

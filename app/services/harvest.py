@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.models.staging import HarvestRun, Source, StagedRecord
 from app.services.publish import RecordError, publish, unpublish
@@ -52,11 +53,12 @@ class RunSummary:
     errors: list[str] = field(default_factory=list)
     quarantined: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    not_modified: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source, "run_id": self.run_id, "status": self.status,
-            "incremental": self.incremental, "complete": self.complete,
+            "incremental": self.incremental, "complete": self.complete, "not_modified": self.not_modified,
             "counts": {k: self.counts.get(k, 0) for k in OUTCOMES},
             "errors": self.errors, "quarantined": self.quarantined, "seconds": round(self.seconds, 3),
         }
@@ -98,16 +100,51 @@ def harvest(session: Session, source: Source, run: HarvestRun, feed: Feed | Call
             _stage_batch(session, source, run, batch, now, seen, summary)
             if progress:
                 progress(len(batch))
+        if getattr(feed, "not_modified", False):
+            _count_unchanged(session, source, summary)
         summary.complete = bool(feed.complete) and not incremental
         if summary.complete:
+            _refuse_to_empty(session, source, seen)
             _withdraw_missing(session, source, run, seen, now, summary)
             source.last_complete_at = now
+            _remember(source, "fingerprint", getattr(feed, "fingerprint", None))
         summary.status = "succeeded"
     except FeedError as exc:
         summary.status = "failed"
         summary.errors.append(str(exc))
+    flag_modified(source, "http_cache")  # feeds keep ETags there, changing the dict in place
     _finish(session, run, summary, started, clock)
     return summary
+
+
+def _count_unchanged(session: Session, source: Source, summary: RunSummary) -> None:
+    """The source said nothing changed: every record stands as it is."""
+    states = dict(session.execute(
+        select(StagedRecord.state, func.count()).where(StagedRecord.source_id == source.id)
+        .group_by(StagedRecord.state)).tuples().all())
+    summary.counts["unchanged"] += states.get("active", 0)
+    summary.counts["quarantined"] += states.get("quarantined", 0)
+    summary.not_modified = True
+
+
+def _refuse_to_empty(session: Session, source: Source, seen: set[str]) -> None:
+    """A feed that suddenly lists nothing is far likelier broken than emptied."""
+    if seen:
+        return
+    active = session.execute(select(func.count()).select_from(StagedRecord).where(
+        StagedRecord.source_id == source.id, StagedRecord.state == "active")).scalar_one()
+    if active:
+        raise FeedError(f"the feed listed no records at all; refusing to withdraw all {active} records of "
+                        f"{source.name!r} (if the source really closed, disable it)")
+
+
+def _remember(source: Source, key: str, value: str | None) -> None:
+    cache = dict(source.http_cache or {})
+    if value is None:
+        cache.pop(key, None)
+    else:
+        cache[key] = value
+    source.http_cache = cache
 
 
 def abandon_run(session: Session, run_id: int, error: str) -> None:
@@ -171,8 +208,9 @@ def _stage_batch(session: Session, source: Source, run: HarvestRun, batch: list[
 
 
 def _repeated(item: SourceRecord) -> SourceRecord:
-    return SourceRecord(f"{item.external_id}#again", item.kind, item.raw, None, item.origin,
-                        [f"id {item.external_id} appeared twice in this harvest; the first was kept"], "fetch")
+    problems = item.problems or [f"id {item.external_id} appeared again in this harvest; the first was kept"]
+    return SourceRecord(f"{item.external_id}#again at {item.origin}", item.kind, item.raw, None, item.origin,
+                        problems, "fetch")
 
 
 def _normalised(source: Source, item: SourceRecord) -> dict[str, Any] | None:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from app.models import Base
 from app.services.compile import table_of
 from schema.hsds import POLYMORPHIC_LINK, Node, plan
-from schema.records import ValidationError, load_row
+from schema.records import RowError, load_row
 
 Row = dict[str, Any]
 POLYMORPHIC_TYPE = {"attribute": "link_entity", "metadata": "resource_type"}
@@ -50,8 +50,8 @@ class Flattened:
 
     rows: dict[str, dict[str, Row]] = field(default_factory=lambda: defaultdict(dict))
     problems: dict[str, list[str]] = field(default_factory=dict)  # path -> messages
-    # (child table, link column) -> {parent id: {child ids}}
-    owned: dict[tuple[str, str], dict[str, set[str]]] = field(
+    # (child table, link column, parent table) -> {parent id: {child ids}}
+    owned: dict[tuple[str, str, str], dict[str, set[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(set)))
 
     def merge(self, table: str, row: Row) -> None:
@@ -72,20 +72,19 @@ def flatten(node: Node, record: dict[str, Any], out: Flattened, path: str = "",
     """
     try:
         row = load_row(node.table, record)
-    except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {"": exc.messages}
-        out.problems.update({f"{path}{k}": _as_list(v) for k, v in messages.items()})
+    except RowError as exc:
+        out.problems.update({f"{path}{k}": v for k, v in exc.problems.items()})
         row = {"id": str(record.get("id"))}
     if parent is not None:
         parent_table, parent_id, column = parent
         row[column] = parent_id
         if node.table in POLYMORPHIC_TYPE and not row.get(POLYMORPHIC_TYPE[node.table]):
             row[POLYMORPHIC_TYPE[node.table]] = parent_table
-        out.owned[(node.table, column)][parent_id].add(row["id"])
+        out.owned[(node.table, column, parent_table)][parent_id].add(row["id"])
     for prop, child, many, link in node.children:
         value = record.get(prop)
         if many and (prop in record or (owner and child.table not in INDEPENDENT)):
-            out.owned[(child.table, link.column)].setdefault(row["id"], set())
+            out.owned[(child.table, link.column, node.table)].setdefault(row["id"], set())
         if value in (None, [], {}):
             continue
         if many:
@@ -106,12 +105,6 @@ def _is_object(value: Any, out: Flattened, path: str) -> bool:
         out.problems[path] = ["Must be an object."]
         return False
     return True
-
-
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        return [f"{k}: {' '.join(_as_list(v))}" for k, v in value.items()]
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 @dataclass
@@ -140,26 +133,32 @@ def publish(session: Session, kind: str, records: Iterable[dict[str, Any]],
             row.setdefault("last_modified", None)
             row["last_modified"] = row["last_modified"] or stamp
     result = PublishResult()
+    existed: dict[str, set[str]] = {}
     for table in Base.metadata.sorted_tables:
         rows = out.rows.get(table.name)
         if rows:
-            _upsert(session, table, list(rows.values()), result)
-    for (child, column), parents in out.owned.items():
-        _detach_stale(session, table_of(child), column, parents, result)
+            existed[table.name] = _upsert(session, table, list(rows.values()), result)
+    for (child, column, parent_table), parents in out.owned.items():
+        known = existed.get(parent_table, set())  # a parent new to the database has no old children
+        stale_candidates = {p: kids for p, kids in parents.items() if p in known}
+        if stale_candidates:
+            _detach_stale(session, table_of(child), column, stale_candidates, result)
     session.flush()
     return result
 
 
-def _upsert(session: Session, table: Table, rows: list[Row], result: PublishResult) -> None:
+def _upsert(session: Session, table: Table, rows: list[Row], result: PublishResult) -> set[str]:
+    """Insert new rows, update existing ones; returns the ids that already existed."""
     ids = [r["id"] for r in rows]
     existing: set[str] = set()
     for start in range(0, len(ids), 5000):
         chunk = ids[start:start + 5000]
         existing.update(session.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars())
     new = [r for r in rows if r["id"] not in existing]
+    connection = session.connection()
     if new:
-        columns = {c.name for c in table.columns}
-        session.execute(insert(table), [{c: r.get(c) for c in columns} for r in new])
+        columns = [c.name for c in table.columns]
+        connection.execute(insert(table), [{c: r.get(c) for c in columns} for r in new])
         result.inserted[table.name] += len(new)
     by_keys: dict[tuple[str, ...], list[Row]] = defaultdict(list)
     for r in rows:
@@ -170,8 +169,9 @@ def _upsert(session: Session, table: Table, rows: list[Row], result: PublishResu
             continue
         stmt = (update(table).where(table.c.id == bindparam("_id"))
                 .values({k: bindparam(k) for k in keys}))
-        session.connection().execute(stmt, [{"_id": r["id"], **{k: r[k] for k in keys}} for r in group])
+        connection.execute(stmt, [{"_id": r["id"], **{k: r[k] for k in keys}} for r in group])
         result.updated[table.name] += len(group)
+    return existing
 
 
 def _detach_stale(session: Session, table: Table, column: str, parents: dict[str, set[str]],

@@ -68,6 +68,7 @@ class Reply:
     delay: float = 0.0  # seconds to wait before answering
     truncate: int | None = None  # send only this many bytes of the body (with the full Content-Length), then hang up
     etag: str | None = None  # sent as ETag; a request whose If-None-Match matches gets 304
+    content_length: bool = True  # False: no Content-Length, the body ends when the connection closes
 
     def content(self) -> bytes:
         if self.json is not None:
@@ -207,6 +208,10 @@ class FeedServer:
                 content = b"" if reply.status == 304 else reply.content()
                 self.send_response(reply.status)
                 headers = {"Content-Type": reply.kind(), "Content-Length": str(len(content)), **reply.headers}
+                if not reply.content_length:
+                    del headers["Content-Length"]
+                    headers["Connection"] = "close"
+                    self.close_connection = True
                 if reply.etag:
                     headers.setdefault("ETag", reply.etag)
                 for name, value in headers.items():

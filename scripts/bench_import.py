@@ -1,0 +1,177 @@
+"""Measure harvesting speed and memory: a 100k-service HSDS tabular package and a
+100k-row spreadsheet, first harvest and unchanged re-harvest.
+
+    python scripts/bench_import.py                       # both feeds, 100,000 records each
+    python scripts/bench_import.py --records 20000 --feeds tabular
+
+Each harvest runs in its own process (``waymark harvest NAME --json``) against a fresh
+SQLite database, so peak RSS is that harvest's alone. Prints one JSON object. Goals
+(issue 3): >= 2,000 records/s first harvest, >= 10,000 records/s unchanged, peak RSS
+< 500 MB. Figures only; nothing here asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WAYMARK = [sys.executable, "-c", "from app.cli import main; main()"]
+NS = uuid.UUID("2f5e3c1a-9d7b-4c8e-a1f0-6b2d4e8c0a13")
+DAYS = ["MO", "TU", "WE", "TH", "FR", "SA"]
+WORDS = ["walking", "befriending", "debt", "advice", "art", "carers", "garden", "choir", "cafe", "support",
+         "swimming", "yoga", "reading", "men's shed", "bereavement", "housing", "money", "digital", "language"]
+
+
+def uid(*parts: object) -> str:
+    return str(uuid.uuid5(NS, ":".join(map(str, parts))))
+
+
+def write_csv(path: Path, header: list[str], rows: Any) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def make_tabular(folder: Path, n: int, rng: random.Random) -> None:
+    """An HSDS 3.0 package: orgs, services, locations, addresses, SALs, phones, schedules, terms."""
+    folder.mkdir(parents=True)
+    descriptor = json.loads((ROOT / "schema" / "vendor" / "hsds-3.0" / "datapackage.json").read_text())
+    names = ["organization", "service", "location", "address", "service_at_location", "phone", "schedule",
+             "taxonomy", "taxonomy_term", "attribute"]
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] in names]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor))
+    orgs, locations = max(1, n // 10), max(1, n // 3)
+    write_csv(folder / "taxonomies.csv", ["id", "name", "description"], [[uid("tax"), "Needs", "Bench needs"]])
+    write_csv(folder / "taxonomy_terms.csv", ["id", "name", "description", "taxonomy_id", "code"],
+              ([uid("term", t), w.title(), f"About {w}", uid("tax"), f"t{t}"] for t, w in enumerate(WORDS)))
+    write_csv(folder / "organizations.csv", ["id", "name", "description", "email", "website"],
+              ([uid("org", o), f"Bench Charity {o}", f"A charity numbered {o}", f"info{o}@example.org",
+                f"https://org{o}.example.org"] for o in range(orgs)))
+    write_csv(folder / "locations.csv", ["id", "location_type", "name", "latitude", "longitude"],
+              ([uid("loc", x), "physical", f"Community hall {x}", f"{rng.uniform(50.5, 55.5):.5f}",
+                f"{rng.uniform(-4.5, 0.5):.5f}"] for x in range(locations)))
+    write_csv(folder / "addresses.csv", ["id", "location_id", "address_1", "city", "state_province",
+                                         "postal_code", "country", "address_type"],
+              ([uid("adr", x), uid("loc", x), f"{x} High Street", "Leeds", "West Yorkshire",
+                f"LS{x % 28 + 1} {x % 9}AB", "GB", "physical"] for x in range(locations)))
+    write_csv(folder / "services.csv", ["id", "organization_id", "name", "description", "status", "email",
+                                        "url", "last_modified"],
+              ([uid("svc", s), uid("org", s % orgs), f"{rng.choice(WORDS).title()} group {s}",
+                " ".join(rng.choices(WORDS, k=25)), "active", f"svc{s}@example.org",
+                f"https://example.org/s/{s}", "2026-10-01T09:00:00Z"] for s in range(n)))
+    write_csv(folder / "service_at_location.csv", ["id", "service_id", "location_id"],
+              ([uid("sal", s), uid("svc", s), uid("loc", s % locations)] for s in range(n)))
+    write_csv(folder / "phones.csv", ["id", "service_id", "number", "type"],
+              ([uid("ph", s), uid("svc", s), f"0113 496 0{s % 1000:03d}", "voice"] for s in range(n)))
+    write_csv(folder / "schedules.csv", ["id", "service_id", "freq", "byday", "opens_at", "closes_at",
+                                         "description"],
+              ([uid("sch", s), uid("svc", s), "WEEKLY", DAYS[s % 6], "10:00", "12:00", "Weekly"] for s in range(n)))
+    write_csv(folder / "attributes.csv", ["id", "link_id", "link_entity", "taxonomy_term_id"],
+              ([uid("att", s), uid("svc", s), "service", uid("term", s % len(WORDS))] for s in range(n)))
+
+
+def make_spreadsheet(folder: Path, n: int, rng: random.Random) -> Path:
+    folder.mkdir(parents=True)
+    write_csv(folder / "directory.csv", ["Id", "Agency", "Program Name", "Site name", "Address", "Postcode",
+                                         "Phone", "Website", "Email", "Opening hours"],
+              ([f"R{r}", f"Bench Charity {r % (n // 10 or 1)}", f"{rng.choice(WORDS).title()} group {r}",
+                f"Hall {r % 5000}", f"{r % 300} High Street", f"LS{r % 28 + 1} {r % 9}AB",
+                f"0113 496 0{r % 1000:03d}", f"www.example.org/{r}", f"group{r}@example.org",
+                rng.choice(["Mon-Fri 9am-5pm", "Tuesdays 10:00-12:00", "Third Saturday, call first"])]
+               for r in range(n)))
+    mapping = folder / "mapping.yaml"
+    mapping.write_text("""format: csv
+external_id: Id
+country: GB
+fields:
+  organization.name: Agency
+  service.name: Program Name
+  location.name: Site name
+  address.address_1: Address
+  address.city: "=Leeds"
+  address.postal_code: Postcode
+  phone.number: Phone
+  service.url: Website
+  service.email: Email
+  schedule.description: Opening hours
+""")
+    return mapping
+
+
+def waymark(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([*WAYMARK, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"waymark {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def measured_harvest(env: dict[str, str], name: str) -> dict[str, Any]:
+    """Harvest in a child process; its own peak RSS comes from the kernel (VmHWM)."""
+    code = ("import json, resource, sys\nfrom app import create_app\nfrom app.jobs import harvest_one\n"
+            "app = create_app()\nwith app.app_context():\n    s = harvest_one(sys.argv[1])\n"
+            "print(json.dumps({**s.to_dict(), 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss"
+            " / 1024}))\n")
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, name], env=env, cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"harvest {name} failed:\n{done.stderr[-3000:]}")
+    summary: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    records = sum(summary["counts"].values())
+    return {"records": records, "seconds": round(summary["seconds"], 2), "process_seconds": round(wall, 2),
+            "records_per_s": round(records / summary["seconds"]), "peak_rss_mb": round(summary["peak_rss_mb"]),
+            "counts": summary["counts"], "status": summary["status"]}
+
+
+def bench_feed(kind: str, n: int, work: Path, rng: random.Random) -> dict[str, Any]:
+    env = {**os.environ, "WAYMARK_INSTANCE_PATH": str(work / f"instance-{kind}"), "WAYMARK_DATABASE_URL": "",
+           "WAYMARK_LOG_LEVEL": "WARNING"}
+    waymark(env, "db", "upgrade")
+    if kind == "tabular":
+        make_tabular(work / "package", n, rng)
+        waymark(env, "sources", "add", "bench", "--type", "hsds_tabular", "--location", str(work / "package"))
+    else:
+        mapping = make_spreadsheet(work / "sheet", n, rng)
+        waymark(env, "sources", "add", "bench", "--type", "spreadsheet", "--location",
+                str(work / "sheet" / "directory.csv"), "--config", str(mapping))
+    print(f"{kind}: first harvest of {n} records", file=sys.stderr)
+    first = measured_harvest(env, "bench")
+    print(f"{kind}: unchanged re-harvest", file=sys.stderr)
+    unchanged = measured_harvest(env, "bench")
+    return {"first_harvest": first, "unchanged_reharvest": unchanged}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--feeds", choices=["tabular", "spreadsheet", "both"], default="both")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    feeds = ["tabular", "spreadsheet"] if args.feeds == "both" else [args.feeds]
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="waymark-bench-") as scratch:
+        for kind in feeds:
+            results[kind] = bench_feed(kind, args.records, Path(scratch) / kind, random.Random(args.seed))
+    print(json.dumps({"records": args.records, "backend": "sqlite",
+                      "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                      "feeds": results,
+                      "goals": {"first_records_per_s": 2000, "unchanged_records_per_s": 10000,
+                                "peak_rss_mb": 500}}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
