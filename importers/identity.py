@@ -10,6 +10,7 @@ using the same term meet on the same id.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from functools import cache
@@ -18,6 +19,7 @@ from typing import Any
 from schema.hsds import Node, plan
 
 WAYMARK_NAMESPACE = uuid.UUID("6f0d6b8e-4e0c-5d6a-9a43-7a1f2b3c4d5e")
+_NAMESPACE_BYTES = WAYMARK_NAMESPACE.bytes
 SHARED_TABLES = {"taxonomy", "taxonomy_term"}
 
 # Reference fields whose target table is not given by their name.
@@ -30,8 +32,13 @@ POLYMORPHIC = {"link_id": "link_entity", "resource_id": "resource_type"}
 
 
 def waymark_id(source: str, table: str, source_id: Any) -> str:
+    """``uuid5(WAYMARK_NAMESPACE, scope:table:id)``, computed directly (it runs for every id harvested)."""
     scope = "shared" if table in SHARED_TABLES else f"source:{source}"
-    return str(uuid.uuid5(WAYMARK_NAMESPACE, f"{scope}:{table}:{source_id}"))
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{scope}:{table}:{source_id}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _target(field: str, row: dict[str, Any]) -> str | None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -179,13 +179,21 @@ def _finish(session: Session, run: HarvestRun, summary: RunSummary, started: flo
     session.flush()
 
 
+@dataclass
+class _Staging:
+    """One batch's staging work: classified first, published, then written in bulk."""
+
+    new_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
 def _stage_batch(session: Session, source: Source, run: HarvestRun, batch: list[SourceRecord],
                  now: datetime.datetime, seen: set[str], summary: RunSummary) -> None:
     existing = {row.external_id: row for row in session.execute(
         select(StagedRecord.id, StagedRecord.external_id, StagedRecord.content_hash, StagedRecord.state)
         .where(StagedRecord.source_id == source.id,
                StagedRecord.external_id.in_([item.external_id for item in batch])))}
-    to_publish: list[tuple[SourceRecord, str, dict[str, Any]]] = []
+    candidates: list[tuple[SourceRecord, str, dict[str, Any]]] = []
+    staging = _Staging()
     for item in batch:
         if item.external_id in seen:
             item = _repeated(item)
@@ -195,16 +203,23 @@ def _stage_batch(session: Session, source: Source, run: HarvestRun, batch: list[
         if previous is not None and previous.content_hash == digest and previous.state != "withdrawn":
             summary.counts["unchanged" if previous.state == "active" else "quarantined"] += 1
             continue
-        outcome = "updated" if previous is not None else "new"
         normalised = _normalised(source, item)
         if item.problems or normalised is None:
-            _quarantine(session, source, run, item, digest, normalised, now, previous, summary,
+            _quarantine(session, staging, source, run, item, digest, normalised, now, previous, summary,
                         item.stage, "; ".join(item.problems) or "no record could be made")
+        else:
+            candidates.append((item, digest, normalised))
+    failures = _publish(session, candidates, now)
+    for item, digest, normalised in candidates:
+        previous = existing.get(item.external_id)
+        if item.external_id in failures:
+            _quarantine(session, staging, source, run, item, digest, normalised, now, previous, summary,
+                        "publish", failures[item.external_id])
             continue
-        to_publish.append((item, digest, normalised))
-        summary.counts[outcome] += 1
-        _upsert_staged(session, source, run, item, digest, normalised, now, previous, "active")
-    _publish(session, source, run, to_publish, now, existing, summary)
+        summary.counts["updated" if previous is not None else "new"] += 1
+        _write_staged(session, staging, source, run, item, digest, normalised, now, previous, "active")
+    if staging.new_rows:
+        session.connection().execute(insert(StagedRecord), staging.new_rows)
 
 
 def _repeated(item: SourceRecord) -> SourceRecord:
@@ -219,44 +234,44 @@ def _normalised(source: Source, item: SourceRecord) -> dict[str, Any] | None:
     return scope_ids(source.name, item.kind, item.record)
 
 
-def _publish(session: Session, source: Source, run: HarvestRun,
-             items: list[tuple[SourceRecord, str, dict[str, Any]]], now: datetime.datetime,
-             existing: dict[str, Any], summary: RunSummary) -> None:
+def _publish(session: Session, items: list[tuple[SourceRecord, str, dict[str, Any]]],
+             now: datetime.datetime) -> dict[str, str]:
+    """Publish by kind, referenced kinds first; returns external id -> reason for records refused."""
+    failures: dict[str, str] = {}
     for kind in KINDS:
-        group = [entry for entry in items if entry[0].kind == kind]
+        group = [(item, normalised) for item, _digest, normalised in items if item.kind == kind]
         if not group:
             continue
         try:
-            publish(session, kind, [normalised for _item, _digest, normalised in group], now=now)
+            publish(session, kind, [normalised for _item, normalised in group], now=now)
             continue
         except RecordError:
             pass
-        for item, digest, normalised in group:  # find the bad ones; publish validates before writing
+        for item, normalised in group:  # find the bad ones; publish validates before it writes
             try:
                 publish(session, kind, [normalised], now=now)
             except RecordError as exc:
-                outcome = "updated" if item.external_id in existing else "new"
-                summary.counts[outcome] -= 1
-                _quarantine(session, source, run, item, digest, normalised, now, existing.get(item.external_id),
-                            summary, "publish", _readable(exc))
+                failures[item.external_id] = _readable(exc)
+    return failures
 
 
 def _readable(exc: RecordError) -> str:
     return "; ".join(f"{path}: {' '.join(messages)}" for path, messages in sorted(exc.problems.items()))
 
 
-def _quarantine(session: Session, source: Source, run: HarvestRun, item: SourceRecord, digest: str,
-                normalised: dict[str, Any] | None, now: datetime.datetime, previous: Any,
+def _quarantine(session: Session, staging: _Staging, source: Source, run: HarvestRun, item: SourceRecord,
+                digest: str, normalised: dict[str, Any] | None, now: datetime.datetime, previous: Any,
                 summary: RunSummary, stage: str, reason: str) -> None:
     summary.counts["quarantined"] += 1
     summary.quarantined.append({"external_id": item.external_id, "origin": item.origin,
                                 "stage": stage, "reason": reason})
-    _upsert_staged(session, source, run, item, digest, normalised, now, previous, "quarantined", stage, reason)
+    _write_staged(session, staging, source, run, item, digest, normalised, now, previous, "quarantined",
+                  stage, reason)
 
 
-def _upsert_staged(session: Session, source: Source, run: HarvestRun, item: SourceRecord, digest: str,
-                   normalised: dict[str, Any] | None, now: datetime.datetime, previous: Any, state: str,
-                   stage: str | None = None, reason: str | None = None) -> None:
+def _write_staged(session: Session, staging: _Staging, source: Source, run: HarvestRun, item: SourceRecord,
+                  digest: str, normalised: dict[str, Any] | None, now: datetime.datetime, previous: Any,
+                  state: str, stage: str | None = None, reason: str | None = None) -> None:
     values: dict[str, Any] = {
         "kind": item.kind, "origin": item.origin, "raw": item.raw, "normalised": normalised,
         "content_hash": digest, "state": state, "quarantine_stage": stage, "quarantine_reason": reason,
@@ -264,11 +279,12 @@ def _upsert_staged(session: Session, source: Source, run: HarvestRun, item: Sour
         "last_seen": now, "last_changed": now, "run_id": run.id,
     }
     if previous is None:
-        session.add(StagedRecord(source_id=source.id, external_id=item.external_id, first_seen=now, **values))
-    else:
-        if state == "quarantined" and previous.state == "active":
-            values.pop("golden_id")  # the last good version stays served
-        session.execute(update(StagedRecord).where(StagedRecord.id == previous.id).values(values))
+        staging.new_rows.append({"source_id": source.id, "external_id": item.external_id, "first_seen": now,
+                                 **values})
+        return
+    if state == "quarantined" and previous.state == "active":
+        values.pop("golden_id")  # the last good version stays served
+    session.execute(update(StagedRecord).where(StagedRecord.id == previous.id).values(values))
 
 
 def _withdraw_missing(session: Session, source: Source, run: HarvestRun, seen: set[str],
