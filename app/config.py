@@ -43,6 +43,11 @@ class Settings:
     maintainer_api: bool = setting(
         False, "Serve the maintainers' JSON endpoints (`/api/maintainer/...`: sources, harvest runs, "
         "quarantine). They have no authentication yet: keep off on public deployments.")
+    geocoder: str = setting(
+        "", "Address geocoder for locations with no postcode: `nominatim`, `photon` or `pelias`. Empty (the "
+        "default) means none: Waymark calls no outside service unless told to.")
+    geocoder_url: str = setting("", "Base URL of that geocoder's server, e.g. `http://nominatim.internal:8080`.")
+    geocoder_min_delay_ms: int = setting(1000, "Least time between two geocoder requests, in milliseconds.")
     sql_echo: bool = setting(False, "Log every SQL statement (debugging only).")
     log_level: str = setting("INFO", "Python logging level.")
 

@@ -1,9 +1,10 @@
 """UK postcodes: normalising them and finding a point for one.
 
-Until the full postcode table is loaded (``waymark postcodes load``, a later
-issue), a full postcode resolves to the coordinates of a directory location at
-that postcode, and otherwise to the centroid of its outcode (district), shipped in
-``app/geo/data`` (OGL, see its README); the result says which.
+A full postcode resolves through the postcode table (``waymark postcodes load``); if
+the table does not have it (not loaded yet, or a brand-new postcode), through a
+directory location at that postcode; an outcode, or a postcode neither knows,
+resolves to the centroid of its district, shipped in ``app/geo/data`` (OGL, see its
+README). The point says how precise it is.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.models.geo import Postcode
 from app.models.hsds import Address, Location
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -49,6 +51,9 @@ def outcode_centroids() -> dict[str, tuple[float, float]]:
 def locate(session: Session, postcode: str) -> Point | None:
     """A point for a normalised postcode or outcode, or None if unknown."""
     if " " in postcode:
+        known = session.get(Postcode, postcode)
+        if known is not None and known.latitude is not None and known.longitude is not None:
+            return Point(known.latitude, known.longitude, "postcode")
         hit = session.execute(
             select(Location.latitude, Location.longitude)
             .join(Address, Address.location_id == Location.id)
