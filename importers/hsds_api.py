@@ -136,6 +136,7 @@ class HsdsApiFeed:
         self.full_records = full_records
         self.complete = False  # true once a full (not incremental) read reached the end
         self.not_modified = False  # page 1 answered 304: nothing changed, nothing was read
+        self.fingerprint: str | None = None  # HTTP validators (ETag) play this part for APIs
         self.dialect: str | None = None
         self.version: str | None = None  # as GET / gave it
         self.pages_read = 0
