@@ -41,6 +41,6 @@ def open_feed(source: Source, incremental: bool = False, force: bool = False) ->
         if not path.is_file():
             raise FeedError(f"{path}: no such spreadsheet")
         mapping = {k: v for k, v in source.config.items() if k != "_file"}
-        sheet: Feed = SpreadsheetFeed(path, mapping)
+        sheet: Feed = SpreadsheetFeed(path, mapping, known_fingerprint=source.http_cache.get("fingerprint"))
         return sheet
     raise FeedError(f"source {source.name!r} has unknown type {source.type!r}")
