@@ -131,7 +131,8 @@ def measured_harvest(env: dict[str, str], name: str, force: bool = False) -> dic
             "print(json.dumps({**s.to_dict(), 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss"
             " / 1024}))\n")
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, name, "force" if force else "-"], env=env, cwd=ROOT, capture_output=True, text=True,
+    argv = [sys.executable, "-c", code, name, "force" if force else "-"]
+    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True,
                           check=False)
     wall = time.perf_counter() - started
     if done.returncode != 0:
