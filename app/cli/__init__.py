@@ -91,12 +91,13 @@ def show_config() -> None:
 
 def _register_groups() -> None:
     """Each command group lives in its own module of this package."""
-    from app.cli import db_commands, harvest, sources
+    from app.cli import db_commands, harvest, postcodes, sources
 
     main.add_command(db_commands.db_group)
     main.add_command(sources.sources_group)
     main.add_command(harvest.harvest_command)
     main.add_command(harvest.scheduler_command)
+    main.add_command(postcodes.postcodes_group)
 
 
 _register_groups()
