@@ -66,3 +66,25 @@ def test_harvest_json_summary_and_exit_codes(runner: CliRunner, tmp_path: Path) 
 def test_mistakes_exit_2_with_the_reason(runner: CliRunner, args: list[str], words: str) -> None:
     result = runner.invoke(main, args)
     assert result.exit_code == 2 and words in result.output
+
+
+def test_the_documented_spreadsheet_form_works_as_written(runner: CliRunner, tmp_path: Path) -> None:
+    """`waymark sources add NAME --type spreadsheet --location PATH --config MAPPING --schedule CRON`,
+    then `waymark harvest NAME --json`, with the mapping exactly as the issue gives it."""
+    fixtures = Path(__file__).parent / "fixtures" / "spreadsheets"
+    sheet, mapping = tmp_path / "directory.csv", tmp_path / "mapping.yaml"
+    shutil.copy(fixtures / "directory.csv", sheet)
+    shutil.copy(fixtures / "directory.yaml", mapping)
+    added = runner.invoke(main, ["sources", "add", "vcs-sheet", "--type", "spreadsheet", "--location", str(sheet),
+                                 "--config", str(mapping), "--schedule", "0 6 * * 1"])
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.output)["config"]["fields"]["address.city"] == "=Leeds"
+    result = runner.invoke(main, ["harvest", "vcs-sheet", "--json"])
+    summary = json.loads(result.output)
+    rows = sum(1 for line in sheet.read_text().splitlines()[1:] if line.strip(", "))  # blank rows skipped
+    assert summary["status"] == "succeeded"
+    assert summary["counts"]["new"] + summary["counts"]["quarantined"] == rows
+    for problem in summary["quarantined"]:
+        assert problem["reason"] and problem["origin"].startswith("directory.csv row")
+    again = json.loads(runner.invoke(main, ["harvest", "vcs-sheet", "--json"]).output)
+    assert again["not_modified"] is True and again["counts"]["unchanged"] == summary["counts"]["new"]
