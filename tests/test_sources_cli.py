@@ -54,6 +54,10 @@ def test_harvest_json_summary_and_exit_codes(runner: CliRunner, tmp_path: Path) 
     assert json.loads(failed.output)["errors"][0].endswith("not a folder or zip file holding an HSDS tabular package")
     table = runner.invoke(main, ["harvest", "pkg"])
     assert table.exit_code == 1 and "failed" in table.output and "error:" in table.output
+    history = runner.invoke(main, ["sources", "runs", "pkg"])
+    lines = history.output.splitlines()
+    assert history.exit_code == 0 and len(lines) >= 4
+    assert " failed " in lines[1] and "not a folder or zip" in lines[2] and " succeeded " in history.output
 
 
 @pytest.mark.parametrize(("args", "words"), [

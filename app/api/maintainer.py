@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app import db
 from app.api.errors import ApiError, json_error
-from app.models.staging import SOURCE_TYPES, HarvestRun, StagedRecord
+from app.models.staging import SOURCE_TYPES, StagedRecord
 from app.services import sources as registry
 
 maintainer_blueprint = Blueprint("maintainer", __name__)
@@ -111,13 +111,7 @@ def disable_source(name: str) -> Any:
 @maintainer_blueprint.get("/sources/<name>/runs")
 def runs(name: str) -> Any:
     session = db.session()
-    source = registry.get_source(session, name)
-    found = session.execute(select(HarvestRun).where(HarvestRun.source_id == source.id)
-                            .order_by(HarvestRun.id.desc()).limit(100)).scalars()
-    return jsonify([{"id": r.id, "status": r.status, "incremental": r.incremental, "complete": r.complete,
-                     "started_at": r.started_at.isoformat(),
-                     "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-                     "counts": r.counts, "errors": r.errors} for r in found])
+    return jsonify(registry.run_history(session, registry.get_source(session, name), limit=100))
 
 
 @maintainer_blueprint.get("/sources/<name>/quarantine")

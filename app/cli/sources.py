@@ -152,3 +152,27 @@ def disable(name: str) -> None:
         _fail(error)
     finally:
         session.close()
+
+
+@sources_group.command("runs")
+@with_appcontext
+@click.argument("name")
+@click.option("--limit", type=int, default=20, show_default=True, help="How many recent runs.")
+def runs(name: str, limit: int) -> None:
+    """The harvest history of a source, newest first."""
+    session = db.new_session()
+    try:
+        history = registry.run_history(session, registry.get_source(session, name), limit)
+    except registry.SourceError as error:
+        _fail(error)
+        return
+    finally:
+        session.close()
+    click.echo(f"{'run':>5} {'started':25} {'status':10} {'new':>6} {'upd':>6} {'same':>7} {'gone':>6} {'quar':>6}")
+    for run in history:
+        c = run["counts"]
+        click.echo(f"{run['id']:5} {run['started_at'][:25]:25} {run['status']:10} {c.get('new', 0):6} "
+                   f"{c.get('updated', 0):6} {c.get('unchanged', 0):7} {c.get('withdrawn', 0):6} "
+                   f"{c.get('quarantined', 0):6}")
+        for problem in run["errors"][:5]:
+            click.echo(f"      {problem}")

@@ -111,6 +111,16 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return {**loaded, "_file": str(path)}
 
 
+def run_history(session: Session, source: Source, limit: int = 20) -> list[dict[str, Any]]:
+    """Recent harvest runs of a source, newest first."""
+    found = session.execute(select(HarvestRun).where(HarvestRun.source_id == source.id)
+                            .order_by(HarvestRun.id.desc()).limit(limit)).scalars()
+    return [{"id": r.id, "status": r.status, "incremental": r.incremental, "complete": r.complete,
+             "started_at": r.started_at.isoformat(),
+             "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+             "counts": r.counts, "errors": r.errors} for r in found]
+
+
 def describe(session: Session, source: Source) -> dict[str, Any]:
     """A public view of a source: no credential values, with its staging counts and last run."""
     states = dict(session.execute(
