@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from app import db
 from app.models.staging import SOURCE_TYPES
@@ -18,6 +21,20 @@ from app.services import sources as registry
 def _fail(error: registry.SourceError) -> None:
     click.echo(f"error: {error}", err=True)
     sys.exit(2)
+
+
+@contextmanager
+def _registry() -> Iterator[Session]:
+    """A session for one command: committed if the command succeeds; a SourceError exits 2 with its reason."""
+    session = db.new_session()
+    try:
+        yield session
+        session.commit()
+    except registry.SourceError as error:
+        session.rollback()
+        _fail(error)
+    finally:
+        session.close()
 
 
 def _location(value: str) -> str:
@@ -56,17 +73,11 @@ def sources_group() -> None:
 def add(name: str, type_: str, location: str, config_file: Path | None, schedule: str | None,
         credentials: tuple[str, ...], disabled: bool) -> None:
     """Register a source NAME."""
-    session = db.new_session()
-    try:
+    with _registry() as session:
         config = registry.read_config_file(config_file) if config_file else {}
         source = registry.add_source(session, name, type_, _location(location), config, schedule,
                                      _credentials(credentials), enabled=not disabled)
-        session.commit()
         click.echo(json.dumps(registry.describe(session, source), indent=2))
-    except registry.SourceError as error:
-        _fail(error)
-    finally:
-        session.close()
 
 
 @sources_group.command("list")
@@ -95,13 +106,8 @@ def list_(as_json: bool) -> None:
 @click.argument("name")
 def show(name: str) -> None:
     """Show one source as JSON (credential names only, never values)."""
-    session = db.new_session()
-    try:
+    with _registry() as session:
         click.echo(json.dumps(registry.describe(session, registry.get_source(session, name)), indent=2))
-    except registry.SourceError as error:
-        _fail(error)
-    finally:
-        session.close()
 
 
 @sources_group.command("edit")
@@ -123,19 +129,13 @@ def edit(name: str, location: str | None, config_file: Path | None, schedule: st
         changes["schedule"] = schedule
     if enabled is not None:
         changes["enabled"] = enabled
-    session = db.new_session()
-    try:
+    with _registry() as session:
         if config_file is not None:
             changes["config"] = registry.read_config_file(config_file)
         if credentials:
             changes["credentials"] = _credentials(credentials)
         source = registry.edit_source(session, name, **changes)
-        session.commit()
         click.echo(json.dumps(registry.describe(session, source), indent=2))
-    except registry.SourceError as error:
-        _fail(error)
-    finally:
-        session.close()
 
 
 @sources_group.command("disable")
@@ -143,15 +143,9 @@ def edit(name: str, location: str | None, config_file: Path | None, schedule: st
 @click.argument("name")
 def disable(name: str) -> None:
     """Stop harvesting a source (its records stay as they are)."""
-    session = db.new_session()
-    try:
+    with _registry() as session:
         registry.edit_source(session, name, enabled=False)
-        session.commit()
-        click.echo(f"{name} disabled")
-    except registry.SourceError as error:
-        _fail(error)
-    finally:
-        session.close()
+    click.echo(f"{name} disabled")
 
 
 @sources_group.command("runs")
@@ -160,14 +154,8 @@ def disable(name: str) -> None:
 @click.option("--limit", type=int, default=20, show_default=True, help="How many recent runs.")
 def runs(name: str, limit: int) -> None:
     """The harvest history of a source, newest first."""
-    session = db.new_session()
-    try:
+    with _registry() as session:
         history = registry.run_history(session, registry.get_source(session, name), limit)
-    except registry.SourceError as error:
-        _fail(error)
-        return
-    finally:
-        session.close()
     click.echo(f"{'run':>5} {'started':25} {'status':10} {'new':>6} {'upd':>6} {'same':>7} {'gone':>6} {'quar':>6}")
     for run in history:
         c = run["counts"]
