@@ -1258,12 +1258,14 @@ class _RowBuilder:
         return list(attributes.values())
 
     def mapped_category(self, code: str, name: str) -> dict[str, Any]:
+        """A link to an existing directory term: the sheet's own word for it must not rename the
+        shared term, so the term itself is not part of the record (only its id is)."""
         return {
             "id": f"attribute:{self.ext}:{code}",
             "link_id": self.ext,
             "link_entity": "service",
             "taxonomy_term_id": code,
-            "taxonomy_term": {"id": code, "code": code, "name": name, "description": name},
+            "value": name,
         }
 
     def source_category(self, name: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from flask.cli import ScriptInfo, with_appcontext
 
 from app import create_app, db, migrate
 from app.config import Settings
+from app.services.harvest import RunSummary
 
 
 @click.group()
@@ -26,22 +27,41 @@ def main(ctx: click.Context) -> None:
 @with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print the harvest summaries as JSON.")
 def demo(as_json: bool) -> None:
-    """Migrate, register the Leeds demo feeds as sources and harvest them."""
+    """Migrate, then build the Leeds demo from three overlapping feeds.
+
+    The feeds in app/demo/feeds (a Leeds CVS spreadsheet, Leeds City Council's HSDS API
+    and an NHS HSDS tabular package) are registered as the sources leeds-cvs,
+    leeds-council and leeds-health (disabled: never scheduled) and harvested through
+    their importers. The council's API is a recording served on a free local port, and
+    the leeds-council source's URL is only alive while this command runs: to harvest it
+    again, run `waymark demo` again. Exit status 1 if a harvest failed or quarantined
+    anything.
+    """
     from app.cli.harvest import print_summaries
+
+    summaries = build_demo()
+    print_summaries(summaries, as_json)
+    if any(s.status != "succeeded" or s.counts.get("quarantined") for s in summaries):
+        sys.exit(1)
+
+
+def build_demo() -> list[RunSummary]:
+    """Migrate, load the demo area's postcodes if missing, then register and harvest the
+    demo sources while the council's recorded API is served. Needs an app context."""
     from app.jobs import harvest_one
-    from app.services.demo import register_demo_sources
+    from app.services.demo import COUNCIL_FEED, ensure_demo_postcodes, register_demo_sources, serve_recorded_api
 
     migrate.upgrade(db.engine())
     session = db.new_session()
     try:
-        names = register_demo_sources(session)
+        ensure_demo_postcodes(session)
         session.commit()
+        with serve_recorded_api(COUNCIL_FEED) as council_url:
+            names = register_demo_sources(session, council_url)
+            session.commit()
+            return [harvest_one(name) for name in names]
     finally:
         session.close()
-    summaries = [harvest_one(name) for name in names]
-    print_summaries(summaries, as_json)
-    if any(s.status != "succeeded" or s.counts.get("quarantined") for s in summaries):
-        sys.exit(1)
 
 
 @main.command("serve")

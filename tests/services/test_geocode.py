@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from app.geo.geocoder import AddressGeocoder
@@ -13,8 +14,6 @@ from app.models.geo import Postcode
 from app.services.geocode import fill_coordinates
 from tests.importers import feed_server as fs
 from tests.importers.feed_server import Reply
-
-feed_server = fs.feed_server
 
 SERVICE: dict[str, Any] = {
     "id": "s1", "name": "Walking group", "status": "active",
@@ -41,9 +40,11 @@ SERVICE: dict[str, Any] = {
 
 @pytest.fixture()
 def postcodes(session: Session) -> Session:
-    session.add_all([Postcode(postcode="LS6 1AB", latitude=53.8123, longitude=-1.5678, local_authority="E08000035"),
-                     Postcode(postcode="LS2 7ZZ", latitude=53.80, longitude=-1.55, local_authority="E08000035",
-                              terminated=True)])
+    for row in (Postcode(postcode="LS6 1AB", latitude=53.8123, longitude=-1.5678, local_authority="E08000035"),
+                Postcode(postcode="LS2 7ZZ", latitude=53.80, longitude=-1.55, local_authority="E08000035",
+                         terminated=True)):
+        session.merge(row)  # the demo database may hold the real ones: these win inside the test
+    session.execute(delete(Postcode).where(Postcode.postcode == "LS99 9ZZ"))
     session.flush()
     return session
 
