@@ -1,0 +1,1 @@
+"""Search: documents, backends and the filters they index (geo-search arrives with issue 4)."""
