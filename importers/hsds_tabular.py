@@ -4,7 +4,8 @@ The package may be a folder, a zip file, or the URL of a zip. Its CSV tables are
 streamed into a scratch SQLite file, indexed on their link columns, and joined
 back into the nested records the HSDS API serves, a batch of records at a time,
 with the same plan-driven loader that serves the API (``schema.nesting``): memory
-stays flat whatever the size of the package.
+stays flat whatever the size of the package. A large package is read by a worker
+process, so that joining runs alongside the harvest writing what came before.
 
 Records come out in publishing order: taxonomies, taxonomy terms, organizations,
 services. Ids are the package's own; the harvest scopes them.
@@ -12,23 +13,30 @@ services. Ids are the package's own; the harvest scopes them.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
+import os
+import pickle
 import sqlite3
+import subprocess
+import sys
 import tempfile
+import traceback
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from importers.base import KINDS, FeedError, SourceRecord
-from schema.hsds import plan
-from schema.nesting import assemble, load_graph
-from schema.records import typed_row
+from schema.hsds import Node, plan
+from schema.nesting import Fetch, assemble, load_graph
+from schema.records import number_fields, to_json_value
 
 BATCH = 500
 MAX_VARIABLES = 30_000
+SCRATCH_CACHE_MB = 64
 csv.field_size_limit(64 * 1024 * 1024)
 
 
@@ -54,15 +62,11 @@ class TabularFeed:
             if self.fingerprint == self.known_fingerprint:
                 self.not_modified = True
                 return
-            connection = sqlite3.connect(Path(scratch) / "package.sqlite")
-            try:
-                tables = _load_tables(folder, connection)
-                yield from _duplicates(connection, tables)
-                for kind in KINDS:
-                    if kind in tables:
-                        yield from _records_of(kind, connection, tables)
-            finally:
-                connection.close()
+            database = Path(scratch) / "package.sqlite"
+            if _package_bytes(folder) >= WORKER_MIN_BYTES:
+                yield from _read_in_worker(folder, database)
+            else:
+                yield from _read(folder, database)
         self.complete = True
 
     def _unpack(self, scratch: Path) -> Path:
@@ -83,6 +87,86 @@ class TabularFeed:
         raise FeedError(f"{path}: not a folder or zip file holding an HSDS tabular package")
 
 
+def _read(folder: Path, database: Path) -> Iterator[SourceRecord]:
+    """Every record of the package in ``folder``, through a scratch database at ``database``."""
+    connection = _scratch_database(database)
+    try:
+        tables = _load_tables(folder, connection)
+        yield from _duplicates(connection, tables)
+        for kind in KINDS:
+            if kind in tables:
+                yield from _records_of(kind, connection, tables)
+    finally:
+        connection.close()
+
+
+# Reading a large package in a worker process.
+#
+# Joining the tables into nested records is a quarter of a first harvest's time and all
+# of a re-read's, and needs nothing from the harvest: a package of ``WORKER_MIN_BYTES``
+# or more is read by a second Python process (``python -m importers.hsds_tabular``: a
+# fresh interpreter, sharing nothing with the caller), which pickles its records to its
+# standard output a batch at a time while the harvest writes the batch before. A pipe
+# holds little, so the worker is at most a batch ahead and memory stays flat. Records,
+# problems and errors are the same as read in-process; a FeedError raised in the worker is
+# raised here, with its message, once the records before it have been yielded.
+
+WORKER_MIN_BYTES = 8 * 1024 * 1024
+
+
+def _package_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*.csv") if path.is_file())
+
+
+def _read_in_worker(folder: Path, database: Path) -> Iterator[SourceRecord]:
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    worker = subprocess.Popen([sys.executable, "-m", __name__, str(folder), str(database)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=environment)
+    assert worker.stdout is not None
+    try:
+        while True:
+            try:
+                what, payload = pickle.load(worker.stdout)
+            except EOFError:
+                raise RuntimeError(f"the tabular package reader stopped unexpectedly "
+                                   f"(exit code {worker.wait()})") from None
+            if what == "records":
+                yield from payload
+            elif what == "done":
+                return
+            elif what == "feed error":
+                raise FeedError(payload)
+            else:
+                raise RuntimeError(f"the tabular package reader failed:\n{payload}")
+    finally:
+        worker.stdout.close()
+        if worker.poll() is None:  # stopped early: the worker is blocked on the pipe, or still reading
+            worker.kill()
+        worker.wait()
+
+
+def _serve(folder: Path, database: Path, out: BinaryIO) -> None:
+    """The worker: ``_read`` pickled to ``out`` as ("records", [...]) batches, then ("done", None),
+    or ("feed error", message) or ("error", traceback)."""
+    try:
+        batch: list[SourceRecord] = []
+        for record in _read(folder, database):
+            batch.append(record)
+            if len(batch) >= BATCH:
+                pickle.dump(("records", batch), out, pickle.HIGHEST_PROTOCOL)
+                batch = []
+        if batch:
+            pickle.dump(("records", batch), out, pickle.HIGHEST_PROTOCOL)
+        message: tuple[str, Any] = ("done", None)
+    except FeedError as exc:
+        message = ("feed error", str(exc))
+    except Exception:
+        message = ("error", traceback.format_exc())
+    with contextlib.suppress(OSError):  # the harvest may have stopped reading
+        pickle.dump(message, out, pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
+
 def _extract(archive: Path, target: Path) -> Path:
     try:
         with zipfile.ZipFile(archive) as bundle:
@@ -91,6 +175,16 @@ def _extract(archive: Path, target: Path) -> Path:
         raise FeedError(f"{archive.name}: not a readable zip file ({exc})") from None
     descriptors = sorted(target.rglob("datapackage.json"), key=lambda p: len(p.parts))
     return descriptors[0].parent if descriptors else target
+
+
+def _scratch_database(path: Path) -> sqlite3.Connection:
+    """The scratch database is thrown away with the read, so it needs no journal and no syncing
+    to disk; a larger page cache keeps the link-column indexes the batches look up in memory."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode = OFF")
+    connection.execute("PRAGMA synchronous = OFF")
+    connection.execute(f"PRAGMA cache_size = -{SCRATCH_CACHE_MB * 1024}")
+    return connection
 
 
 def _resources(folder: Path) -> list[dict[str, Any]]:
@@ -127,7 +221,8 @@ def _load_csv(path: Path, table: str, connection: sqlite3.Connection) -> list[st
             connection.execute(f'CREATE TABLE "{table}" ({quoted})')
             insert = f'INSERT INTO "{table}" VALUES ({", ".join("?" for _ in columns)})'
             width = len(header)
-            rows = ([n, *(row + [""] * width)[:width]] for n, row in enumerate(reader, start=2) if any(row))
+            rows = ([n, *row] if len(row) == width else [n, *(row + [""] * width)[:width]]
+                    for n, row in enumerate(reader, start=2) if any(row))
             connection.executemany(insert, rows)
     except UnicodeDecodeError as exc:
         raise FeedError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
@@ -169,11 +264,18 @@ def _duplicates(connection: sqlite3.Connection, tables: dict[str, list[str]]) ->
                                     "the first row was kept"], "read")
 
 
-def _fetcher(connection: sqlite3.Connection, tables: dict[str, list[str]]) -> Any:
+def _fetcher(connection: sqlite3.Connection, tables: dict[str, list[str]], leave_out: frozenset[str]) -> Fetch:
+    """``fetch`` for ``load_graph``: rows of a scratch table by link column, as HSDS values.
+
+    Tables in ``leave_out`` give nothing: an organization's services come as records of
+    their own, so joining them (and everything under them) into it would be wasted."""
+    makers = {table: _row_maker(table, columns) for table, columns in tables.items()}
+
     def fetch(table: str, conditions: dict[str, set[Any]]) -> list[dict[str, Any]]:
         columns = tables.get(table)
-        if not columns:
+        if not columns or table in leave_out:
             return []
+        make = makers[table]
         usable = {c: sorted(v) for c, v in conditions.items() if c in columns and v}
         rows: dict[str, dict[str, Any]] = {}
         for column, values in usable.items():
@@ -182,21 +284,44 @@ def _fetcher(connection: sqlite3.Connection, tables: dict[str, list[str]]) -> An
                 query = (f'SELECT * FROM "{table}" WHERE "{column}" IN ({", ".join("?" for _ in chunk)}) '
                          "AND id != '' ORDER BY _row")
                 for found in connection.execute(query, chunk):
-                    row = _row(table, columns, found)
+                    row = make(found)
                     rows.setdefault(row["id"], row)
         return list(rows.values())
     return fetch
 
 
-def _row(table: str, columns: list[str], values: tuple[Any, ...]) -> dict[str, Any]:
-    cells = {c: v.strip() for c, v in zip(columns, values[1:], strict=True) if isinstance(v, str) and v.strip()}
-    cells["_row"] = values[0]
-    return typed_row(table, cells)
+def _row_maker(table: str, columns: list[str]) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
+    """A scratch row (``_row``, then the CSV's cells, all text) as a dict of its non-blank cells,
+    stripped, numeric fields as numbers where they parse: ``typed_row`` in one pass, since it
+    runs for every row fetched."""
+    numbers = tuple(c for c in columns if c in number_fields(table))
+
+    def make(values: tuple[Any, ...]) -> dict[str, Any]:
+        cells = {c: text for c, v in zip(columns, values[1:], strict=True) if (text := v.strip())}
+        for name in numbers:
+            if name in cells:
+                with contextlib.suppress(ValueError):
+                    cells[name] = to_json_value(float(cells[name]))
+        cells["_row"] = values[0]
+        return cells
+    return make
+
+
+def _pruned(node: Node, tables: dict[str, list[str]]) -> Node:
+    """``node`` with only the branches for tables in ``tables``, and only their fields that are columns.
+
+    What is left out can only come out empty, but ``assemble`` would look for it in every
+    object: a full service plan has some 400 nodes of about 20 fields, a package ten tables."""
+    columns = set(tables.get(node.table, ()))
+    children = tuple((prop, _pruned(child, tables), many, link) for prop, child, many, link in node.children
+                     if child.table in tables)
+    return Node(node.table, tuple(f for f in node.fields if f in columns), children)
 
 
 def _records_of(kind: str, connection: sqlite3.Connection, tables: dict[str, list[str]]) -> Iterator[SourceRecord]:
-    node = plan(kind)
-    fetch = _fetcher(connection, tables)
+    leave_out = frozenset() if kind == "service" else frozenset({"service"})
+    node = _pruned(plan(kind), {t: c for t, c in tables.items() if t not in leave_out})
+    fetch = _fetcher(connection, tables, leave_out)
     cursor = connection.execute(f'SELECT id FROM "{kind}" WHERE id != \'\' GROUP BY id ORDER BY MIN(_row)')
     while batch := [ident for ident, in cursor.fetchmany(BATCH)]:
         graph = load_graph(kind, batch, fetch)
@@ -207,3 +332,9 @@ def _records_of(kind: str, connection: sqlite3.Connection, tables: dict[str, lis
             raw = {k: v for k, v in row.items() if k != "_row"}
             external_id = ident if kind == "service" else f"{kind}:{ident}"
             yield SourceRecord(external_id, kind, raw, record, f"{kind} row {row['_row']}")
+
+
+if __name__ == "__main__":  # the worker process of _read_in_worker
+    records_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything printed goes to stderr, not into the records
+    _serve(Path(sys.argv[1]), Path(sys.argv[2]), records_out)

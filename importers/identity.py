@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -41,6 +42,40 @@ def waymark_id(source: str, table: str, source_id: Any) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
+class _Remembered:
+    """Waymark ids computed lately, by source, table and source id, up to ``LIMIT`` of them.
+
+    A record names the same ids several times (a service's id again in the ``service_id``
+    of each of its phones), and its organization and terms are shared with other records:
+    a dictionary look-up is far cheaper than hashing again."""
+
+    LIMIT = 1 << 16
+
+    def __init__(self) -> None:
+        self.ids: dict[str, dict[str, dict[str, str]]] = {}  # source -> table -> source id -> Waymark id
+        self.count = 0
+
+    def of(self, source: str) -> dict[str, dict[str, str]]:
+        tables = self.ids.get(source)
+        if tables is None:
+            tables = self.ids[source] = defaultdict(dict)
+        return tables
+
+    def make(self, tables: dict[str, dict[str, str]], source: str, table: str, source_id: Any) -> str:
+        made = waymark_id(source, table, source_id)
+        if type(source_id) is str:
+            if self.count >= self.LIMIT:
+                for known in self.ids.values():
+                    known.clear()
+                self.count = 0
+            tables[table][source_id] = made
+            self.count += 1
+        return made
+
+
+_REMEMBERED = _Remembered()
+
+
 def _target(field: str, row: dict[str, Any]) -> str | None:
     if field in POLYMORPHIC:
         entity = row.get(POLYMORPHIC[field])
@@ -52,40 +87,69 @@ def _target(field: str, row: dict[str, Any]) -> str | None:
 
 def scope_ids(source: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
     """A copy of a nested record of ``kind`` with every id and reference scoped to ``source``."""
-    return _scoper(kind).scope(source, record, None)
+    return _scoper(kind).scope(_Scoping(source, _REMEMBERED.of(source)), record, None)
+
+
+@dataclass(frozen=True)
+class _Scoping:
+    source: str
+    ids: dict[str, dict[str, str]]  # table -> source id -> Waymark id, remembered
+
+    def id(self, table: str, source_id: Any) -> str:
+        found = self.ids[table].get(source_id) if type(source_id) is str else None
+        return found or _REMEMBERED.make(self.ids, self.source, table, source_id)
 
 
 @dataclass(frozen=True, eq=False)
 class _Scoper:
-    """The nesting of one plan node, prepared once: which keys hold children."""
+    """The nesting of one plan node, prepared once: which keys hold children, and which
+    fields of the table are plain values (neither ids nor children), copied as they are."""
 
     table: str
     children: dict[str, tuple[_Scoper, bool]]
+    plain: frozenset[str]
+    refs: dict[str, str]  # "id" and reference fields whose target table does not depend on the record
 
-    def scope(self, source: str, record: dict[str, Any], parent_table: str | None) -> dict[str, Any]:
+    def scope(self, scoping: _Scoping, record: dict[str, Any], parent_table: str | None) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        plain = self.plain
+        refs = self.refs
         for key, value in record.items():
+            if key in plain:
+                out[key] = value
+                continue
+            target = refs.get(key)
+            if target is not None:
+                out[key] = value if value is None or value == "" else scoping.id(target, value)
+                continue
             nested = self.children.get(key)
             if nested is not None and isinstance(value, (list, dict)):
                 child, many = nested
                 if many and isinstance(value, list):
-                    out[key] = [child.scope(source, v, self.table) if isinstance(v, dict) else v for v in value]
+                    out[key] = [child.scope(scoping, v, self.table) if isinstance(v, dict) else v for v in value]
                 elif isinstance(value, dict):
-                    out[key] = child.scope(source, value, self.table)
+                    out[key] = child.scope(scoping, value, self.table)
                 else:
                     out[key] = value
             elif key == "id" and value not in (None, ""):
-                out[key] = waymark_id(source, self.table, value)
+                out[key] = scoping.id(self.table, value)
             elif key.endswith("_id") and value not in (None, ""):
                 target = _target(key, record) or (parent_table if key in POLYMORPHIC else None)
-                out[key] = waymark_id(source, target, value) if target else value
+                out[key] = scoping.id(target, value) if target else value
             else:
                 out[key] = value
         return out
 
 
 def _build(node: Node) -> _Scoper:
-    return _Scoper(node.table, {prop: (_build(child), many) for prop, child, many, _link in node.children})
+    children = {prop: (_build(child), many) for prop, child, many, _link in node.children}
+    plain = frozenset(f for f in node.fields if f != "id" and not f.endswith("_id") and f not in children)
+    refs = {f: _target(f, {}) or "" for f in node.fields
+            if f.endswith("_id") and f not in POLYMORPHIC and f not in children}
+    refs = {f: target for f, target in refs.items() if target}
+    if "id" not in children:
+        refs["id"] = node.table
+    return _Scoper(node.table, children, plain, refs)
 
 
 @cache

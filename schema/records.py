@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,12 +67,24 @@ def _uuid(text: str) -> str:
     return str(uuid.UUID(text))
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_any_uuid = _parsed(_uuid, "UUID")
+
+
+def _uuid_value(value: Any) -> Any:
+    """A UUID in canonical form. Harvested ids are already canonical (``scope_ids`` made them),
+    and a regex match costs a fraction of parsing with ``uuid.UUID``; anything else is parsed."""
+    if type(value) is str and _CANONICAL_UUID.fullmatch(value):
+        return value
+    return _any_uuid(value)
+
+
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "number": _number,
     "date": _parsed(datetime.date.fromisoformat, "date"),
     "datetime": _parsed(_datetime, "datetime"),
     "time": _parsed(datetime.time.fromisoformat, "time"),
-    "uuid": _parsed(_uuid, "UUID"),
+    "uuid": _uuid_value,
     "string": _text,
 }
 
@@ -82,6 +95,7 @@ class Rule:
     convert: Callable[[Any], Any]
     required: bool
     choices: tuple[str, ...] = ()
+    kind: str = "string"
 
 
 def _kind(prop: dict[str, Any]) -> str:
@@ -97,40 +111,81 @@ def _kind(prop: dict[str, Any]) -> str:
 def row_rules(table: str) -> tuple[Rule, ...]:
     """The checks for one table, generated from its HSDS table schema."""
     required = set(table_schema(table).get("required", []))
-    return tuple(Rule(name, CONVERTERS[_kind(prop)], name in required, tuple(prop.get("enum", ())))
+    return tuple(Rule(name, CONVERTERS[_kind(prop)], name in required, tuple(prop.get("enum", ())), _kind(prop))
                  for name, prop in scalar_fields(table).items())
+
+
+# converter (None: plain text, kept as it is when it is a str), required, choices
+_Check = tuple[Callable[[Any], Any] | None, bool, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """``row_rules`` of one table by field name, with its required fields.
+
+    ``load_row`` runs once per nested object harvested: it walks the object's own keys
+    (a handful) rather than every field of the table, and keeps text that is already a
+    str without calling ``_text``."""
+
+    by_name: dict[str, _Check]
+    required: tuple[str, ...]
+
+
+@cache
+def _checks(table: str) -> _Checks:
+    rules = row_rules(table)
+    return _Checks({rule.name: (None if rule.kind == "string" else rule.convert, rule.required,
+                                frozenset(rule.choices)) for rule in rules},
+                   tuple(rule.name for rule in rules if rule.required))
+
+
+@cache
+def _choices_message(table: str, name: str) -> str:
+    rule = next(r for r in row_rules(table) if r.name == name)
+    return f"Must be one of: {', '.join(rule.choices)}."
 
 
 def load_row(table: str, data: dict[str, Any]) -> dict[str, Any]:
     """The scalar fields of one HSDS object as Python values; RowError names every bad field.
     Fields the object leaves out stay out; an empty string counts as empty (None)."""
+    checks = _checks(table)
     out: dict[str, Any] = {}
     problems: dict[str, list[str]] = {}
-    for rule in row_rules(table):
-        value = data.get(rule.name)
+    by_name = checks.by_name
+    for name, value in data.items():
+        check = by_name.get(name)
+        if check is None:
+            continue
+        convert, required, choices = check
         if value is None or value == "":
-            if rule.required:
-                problems[rule.name] = ["Missing data for required field." if rule.name not in data
-                                       else "Field may not be empty."]
-            elif rule.name in data:
-                out[rule.name] = None
+            if required:
+                problems[name] = ["Field may not be empty."]
+            else:
+                out[name] = None
             continue
-        try:
-            converted = rule.convert(value)
-        except ValueError as exc:
-            problems[rule.name] = [str(exc)]
+        if convert is None and type(value) is str:
+            converted: Any = value
+        else:
+            try:
+                converted = (convert or _text)(value)
+            except ValueError as exc:
+                problems[name] = [str(exc)]
+                continue
+        if choices and converted not in choices:
+            problems[name] = [_choices_message(table, name)]
             continue
-        if rule.choices and converted not in rule.choices:
-            problems[rule.name] = [f"Must be one of: {', '.join(rule.choices)}."]
-            continue
-        out[rule.name] = converted
+        out[name] = converted
+    for name in checks.required:
+        if name not in data:
+            problems[name] = ["Missing data for required field."]
     if problems:
         raise RowError(problems)
     return out
 
 
 @cache
-def _number_fields(table: str) -> frozenset[str]:
+def number_fields(table: str) -> frozenset[str]:
+    """The fields of ``table`` that hold numbers."""
     return frozenset(name for name, prop in scalar_fields(table).items() if prop.get("type") == "number")
 
 
@@ -139,7 +194,7 @@ def typed_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
 
     Cells that do not parse are left as they are, for validation to report."""
     out = dict(row)
-    for name in _number_fields(table) & out.keys():
+    for name in number_fields(table) & out.keys():
         with contextlib.suppress(TypeError, ValueError):
             out[name] = to_json_value(float(out[name]))
     return out
@@ -147,6 +202,8 @@ def typed_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
 
 def to_json_value(value: Any) -> Any:
     """A stored value as HSDS JSON: ISO dates and times, 12 rather than 12.0."""
+    if type(value) is str:  # most values: returned at once (this runs for every value served or harvested)
+        return value
     if isinstance(value, float):
         return int(value) if value.is_integer() else value
     if isinstance(value, datetime.datetime):

@@ -2,16 +2,18 @@
 
 Loads N synthetic services (with organizations, locations, addresses, phones,
 schedules, taxonomy attributes, cost options, contacts and languages) through the
-single write path ``app.services.publish.publish``, serves the app with werkzeug on
-127.0.0.1, and times ``GET /api/services/{id}`` and ``GET /api/services?per_page=50``
-with one keep-alive ``requests.Session`` (50 warm-up requests first). Prints one JSON
-object on stdout; progress goes to stderr. The database is dropped and rebuilt on every run.
+single write path ``app.services.publish.publish``, serves the app with werkzeug's threaded
+server on 127.0.0.1, and times ``GET /api/services/{id}`` and ``GET /api/services?per_page=50``
+with one keep-alive ``requests.Session`` (50 warm-up requests first). The same requests are
+then timed against ``waymark serve --workers 2`` (gunicorn, as in production). Prints one
+JSON object on stdout; progress goes to stderr. The database is dropped and rebuilt on every run.
 
 Per backend the report gives ``load_seconds`` (time inside publish + commit, batches of
 500 records; generating the records is not counted), ``load_records_per_s``,
-``analyze_seconds`` (ANALYZE after the load, timed apart), the inserted ``rows`` per
-table, p50/p95/p99/mean milliseconds of ``detail`` and ``page_of_50``, and the number
-of SQL ``statements`` one request of each kind executes.
+``analyze_seconds`` (the ``maintenance`` statement after the load, timed apart: ANALYZE,
+and on PostgreSQL VACUUM ANALYZE), the inserted ``rows`` per table, p50/p95/p99/mean
+milliseconds of ``detail`` and ``page_of_50`` (werkzeug) and the same under
+``gunicorn_<N>_workers``, and the number of SQL ``statements`` one request of each kind executes.
 
 Usage::
 
@@ -22,7 +24,9 @@ Usage::
 
 Options: ``--services N`` (default 50000), ``--requests N`` per measurement (default 500),
 ``--seed N`` (default 1), ``--backend sqlite|postgresql|both`` (default both),
-``--postgres-url URL``, ``--sqlite-path PATH`` (default /tmp/waymark_bench.db).
+``--postgres-url URL``, ``--sqlite-path PATH`` (default /tmp/waymark_bench.db),
+``--gunicorn-workers N`` (default 2; 0 skips the gunicorn measurement), ``--no-vacuum``
+(PostgreSQL: ANALYZE only, as when autovacuum is off and has not run yet).
 The numbers are reported, never asserted: compare them with ``goals`` by eye.
 """
 
@@ -37,7 +41,9 @@ import math
 import os
 import platform
 import random
+import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -268,8 +274,8 @@ def reset_postgres(url: str) -> str:
     parsed = make_url(url)
     if not parsed.database:
         raise SystemExit(f"--postgres-url needs a database name: {url}")
-    params = {"host": parsed.host or "127.0.0.1", "port": parsed.port or 5432, "user": parsed.username,
-              "password": parsed.password, "dbname": "postgres"}
+    params: dict[str, Any] = {"host": parsed.host or "127.0.0.1", "port": parsed.port or 5432,
+                              "user": parsed.username, "password": parsed.password, "dbname": "postgres"}
     with psycopg.connect(**{k: v for k, v in params.items() if v is not None}, autocommit=True) as conn:
         name = sql.Identifier(parsed.database)
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
@@ -277,12 +283,12 @@ def reset_postgres(url: str) -> str:
     return url
 
 
-def load(app: Flask, dataset: Dataset) -> dict[str, Any]:
-    """Migrate, publish every batch and commit it, then ANALYZE.
+def load(app: Flask, dataset: Dataset, vacuum: bool) -> dict[str, Any]:
+    """Migrate, publish every batch and commit it, then ANALYZE (VACUUM ANALYZE on PostgreSQL).
 
     ``load_seconds`` is the time spent in ``publish`` and ``commit`` only (generating the
-    records is not counted). ANALYZE is timed apart: PostgreSQL's autovacuum would run it
-    after a bulk load, but it may be switched off, and SQLite never runs it by itself.
+    records is not counted). The maintenance is timed apart: PostgreSQL's autovacuum would
+    run it after a bulk load, but it may be switched off, and SQLite never runs it by itself.
     """
     inserted: Counter[str] = Counter()
     with app.app_context():
@@ -300,21 +306,25 @@ def load(app: Flask, dataset: Dataset) -> dict[str, Any]:
                     progress(f"  published {inserted['service']}/{dataset.services} services ({seconds:.0f}s)")
         finally:
             session.close()
-        analyze_seconds = analyze(db.engine())
+        maintenance, analyze_seconds = analyze(db.engine(), vacuum)
     return {"load_seconds": round(seconds, 2), "load_records": dataset.record_count,
             "load_records_per_s": round(dataset.record_count / seconds, 1),
             "load_services_per_s": round(dataset.services / seconds, 1),
-            "analyze_seconds": round(analyze_seconds, 2),
+            "maintenance": maintenance, "analyze_seconds": round(analyze_seconds, 2),
             "rows": dict(sorted(inserted.items()))}
 
 
-def analyze(engine: Engine) -> float:
-    """Refresh the planner statistics; return the seconds it took."""
+def analyze(engine: Engine, vacuum: bool) -> tuple[str, float]:
+    """Refresh the planner statistics; return the statement and the seconds it took.
+
+    On PostgreSQL, VACUUM also sets the visibility map, without which an index-only scan
+    (counting the services, skipping to page N in name order) visits the table for every
+    row. Autovacuum does the same soon after a bulk load when it is on."""
+    statement = "VACUUM ANALYZE" if vacuum and engine.dialect.name == "postgresql" else "ANALYZE"
     started = time.perf_counter()
-    with engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
-        conn.commit()
-    return time.perf_counter() - started
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(statement))
+    return statement, time.perf_counter() - started
 
 
 # --- measurements -----------------------------------------------------------------------------
@@ -361,9 +371,41 @@ def request_paths(rng: random.Random, service_ids: Sequence[str], count: int) ->
     }
 
 
-def measure_http(app: Flask, paths: dict[str, list[str]], warmup: Sequence[str]) -> dict[str, Any]:
+@contextmanager
+def gunicorn_serving(url: str, workers: int) -> Iterator[str]:
+    """``waymark serve --workers N`` (gunicorn) over the database at ``url``; yields the base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "WAYMARK_DATABASE_URL": url, "WAYMARK_INSTANCE_PATH": "/tmp/waymark_bench_instance"}
+    command = [str(Path(sys.executable).with_name("waymark")), "serve", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/api/", server)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with status {server.returncode}")
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def measure_http(base: str, paths: dict[str, list[str]], warmup: Sequence[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with serving(app) as base, requests.Session() as http:
+    with requests.Session() as http:
         timed_gets(http, [base + p for p in warmup])
         for name, urls in paths.items():
             out[name] = summary(timed_gets(http, [base + p for p in urls]))
@@ -390,13 +432,14 @@ def count_statements(app: Flask, path: str) -> int:
     return count
 
 
-def bench_backend(name: str, url: str, dataset: Dataset, requests_per: int, seed: int) -> dict[str, Any]:
+def bench_backend(name: str, url: str, dataset: Dataset, args: argparse.Namespace) -> dict[str, Any]:
+    requests_per, seed = args.requests, args.seed
     app = create_app({"database_url": url, "instance_path": "/tmp/waymark_bench_instance"})
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per request
     progress(f"[{name}] loading {dataset.services} services ({dataset.record_count} records) into {url}")
-    result = load(app, dataset)
+    result = load(app, dataset, vacuum=not args.no_vacuum)
     progress(f"[{name}] loaded in {result['load_seconds']}s ({result['load_records_per_s']} records/s), "
-             f"ANALYZE {result['analyze_seconds']}s")
+             f"{result['maintenance']} {result['analyze_seconds']}s")
     rng = random.Random(seed + 1)
     service_ids = dataset.service_ids()
     paths = request_paths(rng, service_ids, requests_per)
@@ -405,11 +448,19 @@ def bench_backend(name: str, url: str, dataset: Dataset, requests_per: int, seed
     result["load_average_before_timing"] = [round(x, 2) for x in os.getloadavg()]
     progress(f"[{name}] timing {requests_per} requests per measurement after {len(warmup)} warm-up requests "
              f"(load average {result['load_average_before_timing']})")
-    result.update(measure_http(app, paths, warmup))
+    with serving(app) as base:
+        result.update(measure_http(base, paths, warmup))
+    progress(f"[{name}] werkzeug: detail p95 {result['detail']['p95_ms']} ms, "
+             f"page_of_50 p95 {result['page_of_50']['p95_ms']} ms")
     result["statements"] = {key: count_statements(app, urls[0]) for key, urls in paths.items()}
     with app.app_context():
         db.engine().dispose()
-    progress(f"[{name}] detail p95 {result['detail']['p95_ms']} ms, page_of_50 p95 {result['page_of_50']['p95_ms']} ms")
+    if args.gunicorn_workers:
+        key = f"gunicorn_{args.gunicorn_workers}_workers"
+        with gunicorn_serving(url, args.gunicorn_workers) as base:
+            result[key] = measure_http(base, paths, warmup)
+        progress(f"[{name}] gunicorn: detail p95 {result[key]['detail']['p95_ms']} ms, "
+                 f"page_of_50 p95 {result[key]['page_of_50']['p95_ms']} ms")
     return result
 
 
@@ -428,9 +479,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE_PATH)
+    parser.add_argument("--gunicorn-workers", type=int, default=2, help="0: skip the gunicorn measurement")
+    parser.add_argument("--no-vacuum", action="store_true", help="PostgreSQL: ANALYZE only, no VACUUM")
     args = parser.parse_args(argv)
-    if args.services < 1 or args.requests < 2:
-        parser.error("--services must be at least 1 and --requests at least 2")
+    if args.services < 1 or args.requests < 2 or args.gunicorn_workers < 0:
+        parser.error("--services must be at least 1, --requests at least 2, --gunicorn-workers at least 0")
     return args
 
 
@@ -450,7 +503,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "goals": GOALS,
     }
     for name, reset in backends(args).items():
-        report["backends"][name] = bench_backend(name, reset(), dataset, args.requests, args.seed)
+        report["backends"][name] = bench_backend(name, reset(), dataset, args)
     print(json.dumps(report, indent=2))
     return 0
 

@@ -22,13 +22,21 @@ TARGET = ROOT / "app" / "models" / "hsds.py"
 
 # Columns the API filters or sorts on, beyond the foreign keys (always indexed).
 FILTERED = {
-    "service": ["name", "status", "last_modified"],
+    "service": ["status", "last_modified"],
     "location": ["latitude", "longitude"],
     "address": ["postal_code"],
     "attribute": ["link_id", "link_entity"],
     "metadata": ["resource_id"],
     "taxonomy_term": ["parent_id", "code"],
-    "organization": ["name", "parent_organization_id"],
+    "organization": ["parent_organization_id"],
+}
+
+# Multi-column indexes, named ix_<table>_<columns>. The lists page by ``ORDER BY name, id``;
+# an index in exactly that order lets the database walk it instead of sorting the table,
+# and also serves every lookup on ``name`` alone.
+COMPOSITE = {
+    "service": [("name", "id")],
+    "organization": [("name", "id")],
 }
 
 PY_TYPES = {
@@ -81,6 +89,37 @@ def hsds_31_additions(tables: list[dict]) -> list[dict]:
              "foreign_keys": {"organization_id": "organization", "service_id": "service"}}]
 
 
+def is_partial(table: dict, field: dict) -> bool:
+    """A nullable foreign key is indexed only where it is set (``WHERE column IS NOT NULL``).
+
+    HSDS link tables (phone, schedule, contact, language, ...) carry several optional
+    foreign keys of which a row sets one or two, so most of these columns are mostly NULL.
+    A full index on such a column makes SQLite's ANALYZE record that one key matches
+    every row of the table, and the planner then scans the whole table for
+    ``location_id IN (...)``. A partial index holds only the rows that have a parent, its
+    statistics are right, and every ``=`` / ``IN`` lookup (the API read path, foreign key
+    actions) can still use it because those comparisons imply ``IS NOT NULL``.
+    """
+    return bool(table["foreign_keys"].get(field["name"])) and not field["required"]
+
+
+def index_lines(table: dict) -> list[str]:
+    """``__table_args__`` for a table's partial and composite indexes, or nothing."""
+    name = table["name"]
+    indexes = []
+    for field in table["fields"]:
+        if is_partial(table, field):
+            column = field["name"]
+            where = f'text("{column} IS NOT NULL")'
+            indexes.append(f'Index("ix_{name}_{column}", "{column}", sqlite_where={where}, postgresql_where={where})')
+    for columns in COMPOSITE.get(name, []):
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        indexes.append(f'Index("ix_{name}_{"_".join(columns)}", {quoted})')
+    if not indexes:
+        return []
+    return ["    __table_args__ = (", *[f"        {index}," for index in indexes], "    )"]
+
+
 def column_line(table: dict, field: dict) -> str:
     name = field["name"]
     py, sa = PY_TYPES[(field["type"], field["format"])]
@@ -94,7 +133,7 @@ def column_line(table: dict, field: dict) -> str:
         args.append(f'ForeignKey("{target}.id", ondelete="{on_delete}")')
     indexed = bool(target) or name in FILTERED.get(table["name"], [])
     opts = [] if nullable else ["nullable=False"]
-    if indexed:
+    if indexed and not is_partial(table, field):
         opts.append("index=True")
     annotation = f"{py} | None" if nullable else py
     return f"    {name}: Mapped[{annotation}] = mapped_column({', '.join(args + opts)})"
@@ -111,7 +150,7 @@ def render(tables: list[dict]) -> str:
         "",
         "import datetime",
         "",
-        "from sqlalchemy import Date, Float, ForeignKey, String, Text, Time",
+        "from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, Time, text",
         "from sqlalchemy.orm import Mapped, mapped_column",
         "",
         "from app.models.base import Base",
@@ -121,7 +160,7 @@ def render(tables: list[dict]) -> str:
     for table in tables:
         doc = table["description"].replace('"""', "'")
         lines += ["", f"class {class_name(table['name'])}(Base):",
-                  f'    """{doc}"""', "", f'    __tablename__ = "{table["name"]}"', ""]
+                  f'    """{doc}"""', "", f'    __tablename__ = "{table["name"]}"', *index_lines(table), ""]
         lines += [column_line(table, f) for f in table["fields"]]
         lines.append("")
     lines += ["", "HSDS_MODELS: dict[str, type[Base]] = {",

@@ -72,6 +72,20 @@ RESOURCES = [
 ]
 
 
+def reading(session: Session) -> Session:
+    """``session``, on PostgreSQL set to read without a transaction unless it has begun one.
+
+    These endpoints only read, and each statement sees committed data either way. On
+    PostgreSQL a transaction costs a BEGIN and a ROLLBACK round trip per request, and
+    psycopg discards every prepared statement at each ROLLBACK, so the single statement a
+    compiled record costs (``app.services.compile``) would be planned afresh on every request
+    instead of once per connection. SQLite (pysqlite) opens no transaction to read anyway,
+    and switching its connection to autocommit makes it prepare its statements again."""
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return session
+
+
 def envelope(page: directory.Page, contents: list[dict[str, Any]]) -> dict[str, Any]:
     """The HSDS paging envelope, exactly."""
     return {
@@ -101,18 +115,19 @@ def _contents(resource: Resource, page: directory.Page, filters: dict[str, Any],
 
 def list_view(resource: Resource) -> Callable[[], Any]:
     def view() -> Any:
-        filters = directory.resolve_places(db.session(), parse(resource.params, request.args))
+        session = reading(db.session())
+        filters = directory.resolve_places(session, parse(resource.params, request.args))
         if filters["format"] == "ndjson":
             return Response(stream_with_context(_ndjson(resource, filters)), mimetype="application/x-ndjson")
-        page = resource.find(db.session(), filters)
-        return jsonify(envelope(page, _contents(resource, page, filters)))
+        page = resource.find(session, filters)
+        return jsonify(envelope(page, _contents(resource, page, filters, session)))
     view.__name__ = f"list_{resource.path}"
     return view
 
 
 def _ndjson(resource: Resource, filters: dict[str, Any]) -> Iterator[str]:
     """Every matching record, one JSON document a line, without paging."""
-    session = db.new_session()
+    session = reading(db.new_session())
     try:
         number = 1
         while True:
@@ -132,13 +147,14 @@ def detail_view(resource: Resource) -> Callable[[str], Any]:
         if resource.detail_params is None and request.args:
             raise bad_parameters({name: ["Unknown parameter."] for name in request.args})
         ident = parse_id(ident)
-        records = compile_records(db.session(), resource.detail_plan, [ident])
+        session = reading(db.session())
+        records = compile_records(session, resource.detail_plan, [ident])
         if not records:
             raise not_found(resource.label, ident)
         record = records[0]
         if options.get("full_service"):
             service_ids = [s["id"] for s in record.get("services", [])]
-            record["services"] = compile_records(db.session(), "service", service_ids)
+            record["services"] = compile_records(session, "service", service_ids)
         return jsonify(record)
     view.__name__ = f"get_{resource.label}"
     return view

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import Date, Float, ForeignKey, String, Text, Time
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, Time, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -18,9 +18,12 @@ class Organization(Base):
     """The details about each organization delivering services. Each service should be linked to the organization responsible for its delivery. One organization may deliver many services."""
 
     __tablename__ = "organization"
+    __table_args__ = (
+        Index("ix_organization_name_id", "name", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    name: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
     alternate_name: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, nullable=False)
     email: Mapped[str | None] = mapped_column(Text)
@@ -50,11 +53,15 @@ class Service(Base):
     """The details of the services provided by organizations to a range of different groups."""
 
     __tablename__ = "service"
+    __table_args__ = (
+        Index("ix_service_program_id", "program_id", sqlite_where=text("program_id IS NOT NULL"), postgresql_where=text("program_id IS NOT NULL")),
+        Index("ix_service_name_id", "name", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     organization_id: Mapped[str] = mapped_column(String(36), ForeignKey("organization.id", ondelete="CASCADE"), nullable=False, index=True)
-    program_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("program.id", ondelete="SET NULL"), index=True)
-    name: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    program_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("program.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(Text, nullable=False)
     alternate_name: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
@@ -105,11 +112,14 @@ class Location(Base):
     """The locations where organizations operate. Locations may be virtual, and one organization may have many locations."""
 
     __tablename__ = "location"
+    __table_args__ = (
+        Index("ix_location_organization_id", "organization_id", sqlite_where=text("organization_id IS NOT NULL"), postgresql_where=text("organization_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     location_type: Mapped[str] = mapped_column(Text, nullable=False)
     url: Mapped[str | None] = mapped_column(Text)
-    organization_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("organization.id", ondelete="SET NULL"), index=True)
+    organization_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("organization.id", ondelete="SET NULL"))
     name: Mapped[str | None] = mapped_column(Text)
     alternate_name: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
@@ -124,13 +134,20 @@ class Phone(Base):
     """The details of the telephone numbers used to contact organizations, services, and locations."""
 
     __tablename__ = "phone"
+    __table_args__ = (
+        Index("ix_phone_location_id", "location_id", sqlite_where=text("location_id IS NOT NULL"), postgresql_where=text("location_id IS NOT NULL")),
+        Index("ix_phone_service_id", "service_id", sqlite_where=text("service_id IS NOT NULL"), postgresql_where=text("service_id IS NOT NULL")),
+        Index("ix_phone_organization_id", "organization_id", sqlite_where=text("organization_id IS NOT NULL"), postgresql_where=text("organization_id IS NOT NULL")),
+        Index("ix_phone_contact_id", "contact_id", sqlite_where=text("contact_id IS NOT NULL"), postgresql_where=text("contact_id IS NOT NULL")),
+        Index("ix_phone_service_at_location_id", "service_at_location_id", sqlite_where=text("service_at_location_id IS NOT NULL"), postgresql_where=text("service_at_location_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("location.id", ondelete="SET NULL"), index=True)
-    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"), index=True)
-    organization_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("organization.id", ondelete="SET NULL"), index=True)
-    contact_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("contact.id", ondelete="SET NULL"), index=True)
-    service_at_location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service_at_location.id", ondelete="SET NULL"), index=True)
+    location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("location.id", ondelete="SET NULL"))
+    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"))
+    organization_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("organization.id", ondelete="SET NULL"))
+    contact_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("contact.id", ondelete="SET NULL"))
+    service_at_location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service_at_location.id", ondelete="SET NULL"))
     number: Mapped[str] = mapped_column(Text, nullable=False)
     extension: Mapped[float | None] = mapped_column(Float)
     type: Mapped[str | None] = mapped_column(Text)
@@ -141,12 +158,18 @@ class Contact(Base):
     """The details of the named contacts for services and organizations."""
 
     __tablename__ = "contact"
+    __table_args__ = (
+        Index("ix_contact_organization_id", "organization_id", sqlite_where=text("organization_id IS NOT NULL"), postgresql_where=text("organization_id IS NOT NULL")),
+        Index("ix_contact_service_id", "service_id", sqlite_where=text("service_id IS NOT NULL"), postgresql_where=text("service_id IS NOT NULL")),
+        Index("ix_contact_service_at_location_id", "service_at_location_id", sqlite_where=text("service_at_location_id IS NOT NULL"), postgresql_where=text("service_at_location_id IS NOT NULL")),
+        Index("ix_contact_location_id", "location_id", sqlite_where=text("location_id IS NOT NULL"), postgresql_where=text("location_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    organization_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("organization.id", ondelete="SET NULL"), index=True)
-    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"), index=True)
-    service_at_location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service_at_location.id", ondelete="SET NULL"), index=True)
-    location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("location.id", ondelete="SET NULL"), index=True)
+    organization_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("organization.id", ondelete="SET NULL"))
+    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"))
+    service_at_location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service_at_location.id", ondelete="SET NULL"))
+    location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("location.id", ondelete="SET NULL"))
     name: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
     department: Mapped[str | None] = mapped_column(Text)
@@ -157,9 +180,12 @@ class Address(Base):
     """The addresses of locations where organizations operate."""
 
     __tablename__ = "address"
+    __table_args__ = (
+        Index("ix_address_location_id", "location_id", sqlite_where=text("location_id IS NOT NULL"), postgresql_where=text("location_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("location.id", ondelete="SET NULL"), index=True)
+    location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("location.id", ondelete="SET NULL"))
     attention: Mapped[str | None] = mapped_column(Text)
     address_1: Mapped[str] = mapped_column(Text, nullable=False)
     address_2: Mapped[str | None] = mapped_column(Text)
@@ -175,11 +201,16 @@ class Schedule(Base):
     """The details of when a service or location is open. Entries are RFC 5545 RRULES."""
 
     __tablename__ = "schedule"
+    __table_args__ = (
+        Index("ix_schedule_service_id", "service_id", sqlite_where=text("service_id IS NOT NULL"), postgresql_where=text("service_id IS NOT NULL")),
+        Index("ix_schedule_location_id", "location_id", sqlite_where=text("location_id IS NOT NULL"), postgresql_where=text("location_id IS NOT NULL")),
+        Index("ix_schedule_service_at_location_id", "service_at_location_id", sqlite_where=text("service_at_location_id IS NOT NULL"), postgresql_where=text("service_at_location_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"), index=True)
-    location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("location.id", ondelete="SET NULL"), index=True)
-    service_at_location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service_at_location.id", ondelete="SET NULL"), index=True)
+    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"))
+    location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("location.id", ondelete="SET NULL"))
+    service_at_location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service_at_location.id", ondelete="SET NULL"))
     valid_from: Mapped[datetime.date | None] = mapped_column(Date)
     valid_to: Mapped[datetime.date | None] = mapped_column(Date)
     dtstart: Mapped[datetime.date | None] = mapped_column(Date)
@@ -205,10 +236,14 @@ class Funding(Base):
     """The sources of funding for a service or organization."""
 
     __tablename__ = "funding"
+    __table_args__ = (
+        Index("ix_funding_organization_id", "organization_id", sqlite_where=text("organization_id IS NOT NULL"), postgresql_where=text("organization_id IS NOT NULL")),
+        Index("ix_funding_service_id", "service_id", sqlite_where=text("service_id IS NOT NULL"), postgresql_where=text("service_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    organization_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("organization.id", ondelete="SET NULL"), index=True)
-    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"), index=True)
+    organization_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("organization.id", ondelete="SET NULL"))
+    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"))
     source: Mapped[str | None] = mapped_column(Text)
 
 
@@ -216,9 +251,12 @@ class ServiceArea(Base):
     """The details of the geographic area for which a service is available."""
 
     __tablename__ = "service_area"
+    __table_args__ = (
+        Index("ix_service_area_service_id", "service_id", sqlite_where=text("service_id IS NOT NULL"), postgresql_where=text("service_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"), index=True)
+    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"))
     name: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     extent: Mapped[str | None] = mapped_column(Text)
@@ -230,9 +268,12 @@ class RequiredDocument(Base):
     """The details of any documents that are required in order to access or use services."""
 
     __tablename__ = "required_document"
+    __table_args__ = (
+        Index("ix_required_document_service_id", "service_id", sqlite_where=text("service_id IS NOT NULL"), postgresql_where=text("service_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"), index=True)
+    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"))
     document: Mapped[str | None] = mapped_column(Text)
     uri: Mapped[str | None] = mapped_column(Text)
 
@@ -241,11 +282,16 @@ class Language(Base):
     """The languages that are spoken at locations or services. This does not include languages which can only be used with interpretation."""
 
     __tablename__ = "language"
+    __table_args__ = (
+        Index("ix_language_service_id", "service_id", sqlite_where=text("service_id IS NOT NULL"), postgresql_where=text("service_id IS NOT NULL")),
+        Index("ix_language_location_id", "location_id", sqlite_where=text("location_id IS NOT NULL"), postgresql_where=text("location_id IS NOT NULL")),
+        Index("ix_language_phone_id", "phone_id", sqlite_where=text("phone_id IS NOT NULL"), postgresql_where=text("phone_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"), index=True)
-    location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("location.id", ondelete="SET NULL"), index=True)
-    phone_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("phone.id", ondelete="SET NULL"), index=True)
+    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"))
+    location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("location.id", ondelete="SET NULL"))
+    phone_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("phone.id", ondelete="SET NULL"))
     name: Mapped[str | None] = mapped_column(Text)
     code: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
@@ -255,9 +301,12 @@ class Accessibility(Base):
     """The details of the arrangements for access to locations for people who have disabilities."""
 
     __tablename__ = "accessibility"
+    __table_args__ = (
+        Index("ix_accessibility_location_id", "location_id", sqlite_where=text("location_id IS NOT NULL"), postgresql_where=text("location_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("location.id", ondelete="SET NULL"), index=True)
+    location_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("location.id", ondelete="SET NULL"))
     description: Mapped[str | None] = mapped_column(Text)
     details: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
@@ -267,6 +316,9 @@ class TaxonomyTerm(Base):
     """Each service can be categorized according to one or more taxonomy terms. The taxonomy_term object contains a list of taxonomy terms, their names, and, for hierarchical taxonomies, their structure."""
 
     __tablename__ = "taxonomy_term"
+    __table_args__ = (
+        Index("ix_taxonomy_term_taxonomy_id", "taxonomy_id", sqlite_where=text("taxonomy_id IS NOT NULL"), postgresql_where=text("taxonomy_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     code: Mapped[str | None] = mapped_column(Text, index=True)
@@ -275,7 +327,7 @@ class TaxonomyTerm(Base):
     parent_id: Mapped[str | None] = mapped_column(String(36), index=True)
     taxonomy: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(Text)
-    taxonomy_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("taxonomy.id", ondelete="SET NULL"), index=True)
+    taxonomy_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("taxonomy.id", ondelete="SET NULL"))
     term_uri: Mapped[str | None] = mapped_column(Text)
 
 
@@ -349,12 +401,16 @@ class Url(Base):
     """A URL with a label"""
 
     __tablename__ = "url"
+    __table_args__ = (
+        Index("ix_url_organization_id", "organization_id", sqlite_where=text("organization_id IS NOT NULL"), postgresql_where=text("organization_id IS NOT NULL")),
+        Index("ix_url_service_id", "service_id", sqlite_where=text("service_id IS NOT NULL"), postgresql_where=text("service_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     label: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str] = mapped_column(Text, nullable=False)
-    organization_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("organization.id", ondelete="SET NULL"), index=True)
-    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"), index=True)
+    organization_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("organization.id", ondelete="SET NULL"))
+    service_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("service.id", ondelete="SET NULL"))
 
 
 HSDS_MODELS: dict[str, type[Base]] = {

@@ -15,12 +15,14 @@ the conformance tests all go through it.
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Dialect, Table, and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Base
@@ -44,22 +46,49 @@ class RecordError(ValueError):
         super().__init__(f"record {record_id or '(no id)'}: {detail}")
 
 
+OwnedKey = tuple[str, str, str]  # (child table, link column, parent table)
+
+
 @dataclass
 class Flattened:
-    """Rows per table, merged by id, and the child sets each parent now owns."""
+    """Rows per table, merged by id, and the child sets each parent now owns.
+
+    A parent owns an array entirely when it lists it, and an owner object (see ``flatten``)
+    owns all its arrays except those of independent records, listed or not: ``claims``
+    holds those by plan step, rather than an empty set per array per object, which is most
+    of them; ``owned`` the children each parent lists, and the arrays a shared record lists."""
 
     rows: dict[str, dict[str, Row]] = field(default_factory=lambda: defaultdict(dict))
     problems: dict[str, list[str]] = field(default_factory=dict)  # path -> messages
-    # (child table, link column, parent table) -> {parent id: {child ids}}
-    owned: dict[tuple[str, str, str], dict[str, set[str]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+    owned: dict[OwnedKey, dict[str, set[str]]] = field(default_factory=dict)  # -> {parent id: {child ids}}
+    claims: dict[_Step, list[str]] = field(default_factory=dict)  # -> ids of owner objects of that step
+    # table -> ids of rows reached through a reference (and below): rows other records share
+    shared: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def merge(self, table: str, row: Row) -> None:
-        existing = self.rows[table].get(row["id"])
+        rows = self.rows[table]
+        existing = rows.get(row["id"])
         if existing is None:
-            self.rows[table][row["id"]] = row
+            rows[row["id"]] = row
         else:
             existing.update({k: v for k, v in row.items() if v is not None})
+
+    def owners(self, existing: dict[str, set[str]]) -> dict[OwnedKey, dict[str, set[str]]]:
+        """The arrays owned by parents in ``existing`` (table -> ids), the only ones that can
+        have children to detach: {(child table, link column, parent table): {parent id: {child ids}}}."""
+        found: dict[OwnedKey, dict[str, set[str]]] = defaultdict(dict)
+        for step, parent_ids in self.claims.items():
+            known = existing.get(step.table)
+            if known:
+                for parent_id in parent_ids:
+                    if parent_id in known:
+                        for key in step.claimed:
+                            found[key][parent_id] = self.owned.get(key, {}).get(parent_id, set())
+        for key, parents in self.owned.items():
+            known = existing.get(key[2])
+            if known:
+                found[key].update((p, kids) for p, kids in parents.items() if p in known)
+        return found
 
 
 def flatten(node: Node, record: dict[str, Any], out: Flattened, path: str = "",
@@ -70,41 +99,128 @@ def flatten(node: Node, record: dict[str, Any], out: Flattened, path: str = "",
     out is empty. A shared record it refers to (its organization, a location, a taxonomy
     term) may be partial: only the arrays it lists replace the stored ones.
     """
-    try:
-        row = load_row(node.table, record)
-    except RowError as exc:
-        out.problems.update({f"{path}{k}": v for k, v in exc.problems.items()})
-        row = {"id": str(record.get("id"))}
+    link = None
     if parent is not None:
         parent_table, parent_id, column = parent
-        row[column] = parent_id
-        if node.table in POLYMORPHIC_TYPE and not row.get(POLYMORPHIC_TYPE[node.table]):
-            row[POLYMORPHIC_TYPE[node.table]] = parent_table
-        out.owned[(node.table, column, parent_table)][parent_id].add(row["id"])
-    for prop, child, many, link in node.children:
+        link = ((node.table, column, parent_table), parent_id)
+    return _flatten(_step(node), record, out, (path,) if path else None, link, owner)
+
+
+@dataclass(frozen=True, eq=False)
+class _Edge:
+    """A property of a plan node holding a child (array) or a reference (object)."""
+
+    prop: str
+    step: _Step
+    many: bool
+    column: str  # child -> parent link column (arrays), parent -> child reference column (objects)
+    owned_key: tuple[str, str, str]  # (child table, link column, parent table)
+    claimed: bool  # an array an owner record claims even when it leaves it out
+
+
+@dataclass(frozen=True, eq=False)
+class _Step:
+    """A plan node prepared for ``_flatten``, which runs for every object of every record
+    published: its edges and the keys of ``Flattened.owned`` made once, not per object."""
+
+    table: str
+    type_column: str | None  # a polymorphic table's column naming its parent's table
+    edges: tuple[_Edge, ...]
+    claimed: tuple[OwnedKey, ...]  # the arrays an owner object owns whether it lists them or not
+
+
+_STEPS: dict[int, tuple[Node, _Step]] = {}  # by id(node): hashing a Node hashes its whole tree
+
+
+def _step(node: Node) -> _Step:
+    """The step for ``node``, made once (plans are cached by ``schema.hsds.plan``, so are these)."""
+    known = _STEPS.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    if len(_STEPS) > 10_000:  # nodes made on the fly rather than by plan(): do not keep them all
+        _STEPS.clear()
+    edges = tuple(_Edge(prop, _step(child), many, link.column, (child.table, link.column, node.table),
+                        many and child.table not in INDEPENDENT)
+                  for prop, child, many, link in node.children)
+    step = _Step(node.table, POLYMORPHIC_TYPE.get(node.table), edges,
+                 tuple(edge.owned_key for edge in edges if edge.claimed))
+    _STEPS[id(node)] = (node, step)
+    return step
+
+
+# A path into a record, made into text only when a problem is reported: None (the root),
+# (a caller's prefix,), or (the path of the enclosing object, property[, index]).
+_Path = tuple[Any, ...] | None
+
+
+def _text(path: _Path, tail: str = "") -> str:
+    parts = [tail]
+    while path is not None:
+        if len(path) == 1:
+            parts.append(path[0])
+            break
+        if len(path) == 3:
+            parts.append(f"{path[1]}[{path[2]}].")
+        else:
+            parts.append(f"{path[1]}.")
+        path = path[0]
+    return "".join(reversed(parts))
+
+
+def _flatten(step: _Step, record: dict[str, Any], out: Flattened, path: _Path,
+             link: tuple[OwnedKey, str] | None, owner: bool) -> str:
+    """``flatten`` for a prepared step; ``link`` is (the parent's owned key, the parent's id)."""
+    try:
+        row = load_row(step.table, record)
+    except RowError as exc:
+        prefix = _text(path)
+        out.problems.update({f"{prefix}{k}": v for k, v in exc.problems.items()})
+        row = {"id": str(record.get("id"))}
+    row_id = row["id"]
+    if link is not None:
+        key, parent_id = link
+        row[key[1]] = parent_id
+        if step.type_column is not None and not row.get(step.type_column):
+            row[step.type_column] = key[2]
+        owned = out.owned.get(key)
+        if owned is None:
+            owned = out.owned[key] = {}
+        children = owned.get(parent_id)
+        if children is None:
+            owned[parent_id] = {row_id}
+        else:
+            children.add(row_id)
+    if owner and step.claimed:
+        claims = out.claims.get(step)
+        if claims is None:
+            out.claims[step] = [row_id]
+        else:
+            claims.append(row_id)
+    for edge in step.edges:
+        prop = edge.prop
         value = record.get(prop)
-        if many and (prop in record or (owner and child.table not in INDEPENDENT)):
-            out.owned[(child.table, link.column, node.table)].setdefault(row["id"], set())
+        if edge.many and not (edge.claimed and owner) and prop in record:
+            out.owned.setdefault(edge.owned_key, {}).setdefault(row_id, set())
         if value in (None, [], {}):
             continue
-        if many:
+        if edge.many:
             if not isinstance(value, list):
-                out.problems[f"{path}{prop}"] = ["Must be an array."]
+                out.problems[_text(path, prop)] = ["Must be an array."]
                 continue
+            child_link = (edge.owned_key, row_id)
             for i, item in enumerate(value):
-                if _is_object(item, out, f"{path}{prop}[{i}]"):
-                    flatten(child, item, out, f"{path}{prop}[{i}].", (node.table, row["id"], link.column), owner)
-        elif _is_object(value, out, f"{path}{prop}"):
-            row[link.column] = flatten(child, value, out, f"{path}{prop}.", owner=False)
-    out.merge(node.table, row)
-    return str(row["id"])
-
-
-def _is_object(value: Any, out: Flattened, path: str) -> bool:
-    if not isinstance(value, dict):
-        out.problems[path] = ["Must be an object."]
-        return False
-    return True
+                if isinstance(item, dict):
+                    _flatten(edge.step, item, out, (path, prop, i), child_link, owner)
+                else:
+                    out.problems[_text(path, f"{prop}[{i}]")] = ["Must be an object."]
+        elif isinstance(value, dict):
+            row[edge.column] = _flatten(edge.step, value, out, (path, prop), None, False)
+        else:
+            out.problems[_text(path, prop)] = ["Must be an object."]
+    out.merge(step.table, row)
+    if not owner:
+        out.shared[step.table].add(row_id)
+    return str(row_id)
 
 
 @dataclass
@@ -114,11 +230,53 @@ class PublishResult:
     detached: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
+class Written:
+    """What one transaction (a harvest) last wrote to each shared row, so as not to write it again.
+
+    A shared row (an organization, a location and its address, a taxonomy term) comes again
+    inside every record that refers to it, and each batch would check that it exists and
+    UPDATE it to the values it already has. Publishing with a ``Written`` remembers, per
+    shared row, a digest of the values it last wrote: a row it wrote exists, and writing the
+    same values again changes nothing. That holds while nothing else writes those rows, so
+    the memory is dropped whenever publishing detaches or deletes rows (a delete may cascade)
+    and must not outlive the transaction. It keeps 64-bit digests (Python's hash of the
+    row's items), at most ``limit`` of them: two different writes of one row colliding is
+    a chance of about one in 10^19 per comparison."""
+
+    def __init__(self, limit: int = 200_000):
+        self.limit = limit
+        self._digests: dict[str, dict[str, int | None]] = defaultdict(dict)
+        self._count = 0
+
+    def of(self, table: str) -> dict[str, int | None]:
+        return self._digests.get(table, {})
+
+    def remember(self, table: str, rows: Iterable[Row]) -> None:
+        known = self._digests[table]
+        before = len(known)
+        known.update((r["id"], _digest(r)) for r in rows)
+        self._count += len(known) - before
+        if self._count > self.limit:
+            self.forget()
+
+    def forget(self) -> None:
+        self._digests.clear()
+        self._count = 0
+
+
+def _digest(row: Row) -> int | None:
+    try:
+        return hash(tuple(sorted(row.items())))
+    except TypeError:  # an unhashable value: never taken as unchanged
+        return None
+
+
 def publish(session: Session, kind: str, records: Iterable[dict[str, Any]],
-            now: datetime.datetime | None = None) -> PublishResult:
+            now: datetime.datetime | None = None, written: Written | None = None) -> PublishResult:
     """Validate and upsert nested records of one kind (``service``, ``organization``,
     ``taxonomy``, ``taxonomy_term``). Raises RecordError before writing anything if any
-    record is invalid; callers that must go on past bad records publish one at a time."""
+    record is invalid; callers that must go on past bad records publish one at a time.
+    ``written`` carries what earlier calls in the same transaction wrote (see ``Written``)."""
     node = plan(kind)
     out = Flattened()
     stamp = now or datetime.datetime.now(datetime.UTC)
@@ -137,46 +295,157 @@ def publish(session: Session, kind: str, records: Iterable[dict[str, Any]],
     for table in Base.metadata.sorted_tables:
         rows = out.rows.get(table.name)
         if rows:
-            existed[table.name] = _upsert(session, table, list(rows.values()), result)
-    for (child, column, parent_table), parents in out.owned.items():
-        known = existed.get(parent_table, set())  # a parent new to the database has no old children
-        stale_candidates = {p: kids for p, kids in parents.items() if p in known}
-        if stale_candidates:
-            _detach_stale(session, table_of(child), column, stale_candidates, result)
+            existed[table.name] = _upsert(session, table, list(rows.values()), result, written)
+            if written is not None and table.name in out.shared:
+                shared = out.shared[table.name]
+                written.remember(table.name, (r for r in rows.values() if r["id"] in shared))
+    # a parent new to the database has no old children
+    for (child, column, _parent_table), parents in out.owners(existed).items():
+        if _detach_stale(session, table_of(child), column, parents, result) and written is not None:
+            written.forget()
     session.flush()
     return result
 
 
-def _upsert(session: Session, table: Table, rows: list[Row], result: PublishResult) -> set[str]:
-    """Insert new rows, update existing ones; returns the ids that already existed."""
-    ids = [r["id"] for r in rows]
-    existing: set[str] = set()
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        existing.update(session.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars())
-    new = [r for r in rows if r["id"] not in existing]
+def _upsert(session: Session, table: Table, rows: list[Row], result: PublishResult,
+            written: Written | None = None) -> set[str]:
+    """Insert new rows, update existing ones; returns the ids that already existed.
+    Rows ``written`` knows exist, and are left alone when they bring the same values again."""
     connection = session.connection()
+    known = written.of(table.name) if written is not None else {}
+    existing = existing_ids(connection, table, [r["id"] for r in rows if r["id"] not in known])
+    existing.update(r["id"] for r in rows if r["id"] in known)
+    new = [r for r in rows if r["id"] not in existing]
     if new:
-        columns = [c.name for c in table.columns]
-        connection.execute(insert(table), [{c: r.get(c) for c in columns} for r in new])
+        insert_rows(connection, table, tuple(c.name for c in table.columns), new)
         result.inserted[table.name] += len(new)
     by_keys: dict[tuple[str, ...], list[Row]] = defaultdict(list)
     for r in rows:
-        if r["id"] in existing:
-            by_keys[tuple(sorted(k for k in r if k != "id"))].append(r)
+        if r["id"] not in existing:
+            continue
+        last = known.get(r["id"])
+        if last is not None and last == _digest(r):
+            result.updated[table.name] += 1  # as it stands: an UPDATE would change nothing
+            continue
+        by_keys[tuple(sorted(k for k in r if k != "id"))].append(r)
     for keys, group in by_keys.items():
         if not keys:
             continue
-        stmt = (update(table).where(table.c.id == bindparam("_id"))
-                .values({k: bindparam(k) for k in keys}))
-        connection.execute(stmt, [{"_id": r["id"], **{k: r[k] for k in keys}} for r in group])
+        update_rows(connection, table, keys, group)
         result.updated[table.name] += len(group)
     return existing
 
 
+# Bulk writes through the driver.
+#
+# Publishing writes about ten rows in a dozen tables for every record harvested. Through
+# ``connection.execute(insert(table), dicts)`` SQLAlchemy compiles the statement, then
+# builds and type-processes every parameter set in Python, which cost more than the
+# database's own work. These statements differ only in their rows, so each is compiled
+# once per table and dialect (keeping SQLAlchemy's SQL, casts included) and run with
+# ``exec_driver_sql``; values go through the same bind conversions SQLAlchemy would apply
+# (dates as text on SQLite, JSON documents ...). Like ``_reader`` in app/services/compile.py.
+
+IN_CHUNK = 5000
+_NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
+
+
+@dataclass(frozen=True)
+class DriverStatement:
+    """SQL for the driver with positional placeholders, and for each placeholder the row key
+    it takes and the bind conversion of its column (None when the value goes as it is)."""
+
+    sql: str
+    keys: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    def parameters(self, rows: Iterable[Row]) -> list[tuple[Any, ...]]:
+        """Each row's values in placeholder order, converted. A value that is the very object
+        the row before had in that place is not converted again (a harvest stamps every row
+        with the same datetime)."""
+        keys = self.keys
+        converted = [(i, convert) for i, convert in enumerate(self.processors) if convert is not None]
+        if not converted:
+            return [tuple(map(row.get, keys)) for row in rows]
+        last: list[Any] = [_UNSET] * len(self.processors)
+        done: list[Any] = [None] * len(self.processors)
+        out: list[tuple[Any, ...]] = []
+        for row in rows:
+            values = list(map(row.get, keys))
+            for i, convert in converted:
+                value = values[i]
+                if value is not last[i]:
+                    last[i] = value
+                    done[i] = convert(value)
+                values[i] = done[i]
+            out.append(tuple(values))
+        return out
+
+
+_UNSET = object()
+
+
+def _driver_statement(statement: Any, dialect: Dialect, columns: dict[str, Any]) -> DriverStatement:
+    """Compile ``statement`` once for ``dialect``; ``columns`` maps each bind name to its column."""
+    compiled = statement.compile(dialect=dialect)
+    if compiled.positiontup is not None:  # qmark (SQLite)
+        sql, names = compiled.string, list(compiled.positiontup)
+    else:  # pyformat (psycopg): %(name)s -> %s, in order
+        names = []
+
+        def positional(match: re.Match[str]) -> str:
+            names.append(match.group(1))
+            return "%s"
+
+        sql = _NAMED_PARAMETER.sub(positional, compiled.string)
+    processors = tuple(columns[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
+    return DriverStatement(sql, tuple(names), processors)
+
+
+@lru_cache(maxsize=512)
+def _insert_statement(table: Table, dialect: Dialect, keys: tuple[str, ...]) -> DriverStatement:
+    return _driver_statement(insert(table).values({k: bindparam(k) for k in keys}), dialect,
+                             {k: table.c[k] for k in keys})
+
+
+@lru_cache(maxsize=2048)
+def _update_statement(table: Table, dialect: Dialect, keys: tuple[str, ...]) -> DriverStatement:
+    statement = update(table).where(table.c.id == bindparam("_id")).values({k: bindparam(k) for k in keys})
+    compiled = _driver_statement(statement, dialect, {"_id": table.c.id, **{k: table.c[k] for k in keys}})
+    return DriverStatement(compiled.sql, tuple("id" if k == "_id" else k for k in compiled.keys),
+                           compiled.processors)
+
+
+def insert_rows(connection: Connection, table: Table, keys: tuple[str, ...], rows: Sequence[Row]) -> None:
+    """INSERT ``rows`` (dicts; a key they lack is NULL) into the columns ``keys`` of ``table``, in one executemany."""
+    if rows:
+        statement = _insert_statement(table, connection.dialect, keys)
+        connection.exec_driver_sql(statement.sql, statement.parameters(rows))  # type: ignore[arg-type]
+
+
+def update_rows(connection: Connection, table: Table, keys: tuple[str, ...], rows: Sequence[Row]) -> None:
+    """UPDATE the columns ``keys`` of the rows of ``table`` whose ids ``rows`` give, in one executemany."""
+    if rows:
+        statement = _update_statement(table, connection.dialect, keys)
+        connection.exec_driver_sql(statement.sql, statement.parameters(rows))  # type: ignore[arg-type]
+
+
+def existing_ids(connection: Connection, table: Table, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` are in ``table`` already."""
+    found: set[str] = set()
+    quote = connection.dialect.identifier_preparer.quote
+    placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = tuple(ids[start:start + IN_CHUNK])
+        sql = f"SELECT id FROM {quote(table.name)} WHERE id IN ({', '.join([placeholder] * len(chunk))})"
+        found.update(ident for ident, in connection.exec_driver_sql(sql, chunk))
+    return found
+
+
 def _detach_stale(session: Session, table: Table, column: str, parents: dict[str, set[str]],
-                  result: PublishResult) -> None:
-    """Children that a parent no longer lists lose their link to it; orphans are removed."""
+                  result: PublishResult) -> bool:
+    """Children that a parent no longer lists lose their link to it; orphans are removed.
+    Returns whether any row changed."""
     link = table.c[column]
     stale: list[str] = []
     parent_ids = sorted(parents)
@@ -186,14 +455,15 @@ def _detach_stale(session: Session, table: Table, column: str, parents: dict[str
             if child_id not in parents[parent_id]:
                 stale.append(child_id)
     if not stale:
-        return
+        return False
     result.detached[table.name] += len(stale)
     if column in POLYMORPHIC_LINK.values() or not link.nullable:
         session.execute(delete(table).where(table.c.id.in_(stale)))
-        return
+        return True
     session.execute(update(table).where(table.c.id.in_(stale)).values({column: None}))
     links = [c for c in table.columns if c.foreign_keys]
     session.execute(delete(table).where(table.c.id.in_(stale), and_(*[c.is_(None) for c in links])))
+    return True
 
 
 def unpublish(session: Session, kind: str, ids: list[str]) -> int:
