@@ -24,9 +24,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from flask import Flask
+from flask import Flask, current_app
 
 from app import db
+from app.geo import geocoder
 from app.models.scheduler import JOB_TABLE
 from app.services import sources as registry
 from app.services.feeds import open_feed
@@ -49,7 +50,7 @@ def harvest_one(name: str, incremental: bool = False, progress: Callable[[int], 
         session.commit()
         try:
             summary = harvest(session, source, run, partial(open_feed, source, incremental, force),
-                              progress=progress)
+                              progress=progress, geocoder=geocoder.from_settings(current_app.config["WAYMARK"]))
         except Exception as exc:
             session.rollback()
             abandon_run(session, run.id, f"internal error: {exc!r}")

@@ -29,6 +29,9 @@ def _table(summaries: list[RunSummary]) -> str:
         lines.append(f"{s.source:20} {s.status:10} " + " ".join(f"{s.counts.get(o, 0):11d}" for o in OUTCOMES)
                      + f" {s.seconds:8.1f}")
         lines += [f"  error: {e}" for e in s.errors]
+        lines += [f"  note: {n}" for n in s.notes[:10]]
+        if len(s.notes) > 10:
+            lines.append(f"  ... and {len(s.notes) - 10} more notes (waymark sources runs {s.source})")
         lines += [f"  quarantined {q['external_id']} ({q['origin']}) at {q['stage']}: {q['reason']}"
                   for q in s.quarantined[:20]]
         if len(s.quarantined) > 20:

@@ -31,7 +31,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from app.geo.geocoder import AddressGeocoder
 from app.models.staging import HarvestRun, Source, StagedRecord
+from app.services.geocode import fill_coordinates
 from app.services.publish import RecordError, Written, insert_rows, publish, unpublish, update_rows
 from importers.base import KINDS, Feed, FeedError, SourceRecord
 from importers.identity import SHARED_TABLES, scope_ids
@@ -58,13 +60,15 @@ class RunSummary:
     quarantined: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     not_modified: bool = False
+    notes: list[str] = field(default_factory=list)  # not fatal: e.g. a postcode not in the postcode table
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source, "run_id": self.run_id, "status": self.status,
             "incremental": self.incremental, "complete": self.complete, "not_modified": self.not_modified,
             "counts": {k: self.counts.get(k, 0) for k in OUTCOMES},
-            "errors": self.errors, "quarantined": self.quarantined, "seconds": round(self.seconds, 3),
+            "errors": self.errors, "quarantined": self.quarantined, "notes": self.notes,
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -92,9 +96,11 @@ def start_run(session: Session, source: Source, incremental: bool, now: datetime
 
 def harvest(session: Session, source: Source, run: HarvestRun, feed: Feed | Callable[[], Feed],
             progress: Callable[[int], None] | None = None,
-            clock: Callable[[], datetime.datetime] | None = None) -> RunSummary:
+            clock: Callable[[], datetime.datetime] | None = None,
+            geocoder: AddressGeocoder | None = None) -> RunSummary:
     """Run a started harvest of ``source`` from ``feed`` (or a function opening it); flushes,
-    never commits. A FeedError, even from opening the feed, gives a failed run, not an exception."""
+    never commits. A FeedError, even from opening the feed, gives a failed run, not an exception.
+    Locations without coordinates get their postcode's point (or the ``geocoder``'s)."""
     now = run.started_at
     started = time.perf_counter()
     incremental = run.incremental
@@ -105,7 +111,7 @@ def harvest(session: Session, source: Source, run: HarvestRun, feed: Feed | Call
         feed = feed() if callable(feed) else feed
         with _collecting_per_batch() as collect, _larger_page_cache(session):
             for batch in _batches(feed.records(), BATCH):
-                _stage_batch(session, source, run, batch, now, seen, summary, written)
+                _stage_batch(session, source, run, batch, now, seen, summary, written, geocoder)
                 collect()
                 if progress:
                     progress(len(batch))
@@ -225,8 +231,8 @@ def _finish(session: Session, run: HarvestRun, summary: RunSummary, started: flo
     run.status = summary.status
     run.complete = summary.complete
     run.counts = {k: summary.counts.get(k, 0) for k in OUTCOMES}
-    run.errors = summary.errors + [f"{q['external_id']} ({q['origin']}): {q['stage']}: {q['reason']}"
-                                   for q in summary.quarantined]
+    run.errors = (summary.errors + [f"{q['external_id']} ({q['origin']}): {q['stage']}: {q['reason']}"
+                                    for q in summary.quarantined] + [f"note: {n}" for n in summary.notes])
     run.finished_at = (clock or _utcnow)()
     session.flush()
 
@@ -252,7 +258,8 @@ class _Staging:
 
 
 def _stage_batch(session: Session, source: Source, run: HarvestRun, batch: list[SourceRecord],
-                 now: datetime.datetime, seen: set[str], summary: RunSummary, written: Written | None = None) -> None:
+                 now: datetime.datetime, seen: set[str], summary: RunSummary, written: Written | None = None,
+                 geocoder: AddressGeocoder | None = None) -> None:
     existing = {row.external_id: row for row in session.execute(
         select(StagedRecord.id, StagedRecord.external_id, StagedRecord.content_hash, StagedRecord.state)
         .where(StagedRecord.source_id == source.id,
@@ -274,6 +281,7 @@ def _stage_batch(session: Session, source: Source, run: HarvestRun, batch: list[
                         item.stage, "; ".join(item.problems) or "no record could be made")
         else:
             candidates.append((item, digest, normalised))
+    _place_locations(session, candidates, summary, geocoder)
     failures = _publish(session, candidates, now, written)
     for item, digest, normalised in candidates:
         previous = existing.get(item.external_id)
@@ -284,6 +292,14 @@ def _stage_batch(session: Session, source: Source, run: HarvestRun, batch: list[
         summary.counts["updated" if previous is not None else "new"] += 1
         _write_staged(session, staging, source, run, item, digest, normalised, now, previous, "active")
     staging.write(session)
+
+
+def _place_locations(session: Session, candidates: list[tuple[SourceRecord, str, dict[str, Any]]],
+                     summary: RunSummary, geocoder: AddressGeocoder | None) -> None:
+    """Points for locations that came without: one postcode query per batch; problems are notes."""
+    notes = fill_coordinates(session, [(item.kind, normalised) for item, _digest, normalised in candidates], geocoder)
+    for (item, _digest, _normalised), found in zip(candidates, notes, strict=True):
+        summary.notes += [f"{item.external_id} ({item.origin}): {note}" for note in found]
 
 
 def _repeated(item: SourceRecord) -> SourceRecord:

@@ -290,6 +290,7 @@ def publish(session: Session, kind: str, records: Iterable[dict[str, Any]],
         for row in out.rows["service"].values():
             row.setdefault("last_modified", None)
             row["last_modified"] = row["last_modified"] or stamp
+    _check_references(session, out)
     result = PublishResult()
     existed: dict[str, set[str]] = {}
     for table in Base.metadata.sorted_tables:
@@ -305,6 +306,29 @@ def publish(session: Session, kind: str, records: Iterable[dict[str, Any]],
             written.forget()
     session.flush()
     return result
+
+
+def _check_references(session: Session, out: Flattened) -> None:
+    """A record may refer only to rows it brings itself or that already exist: a broken
+    reference is a RecordError the harvest can quarantine, never an integrity error that
+    would abort it half-way. Costs a query only for references the batch does not satisfy."""
+    problems: dict[str, list[str]] = {}
+    for table_name, rows in out.rows.items():
+        for column in table_of(table_name).columns:
+            for key in column.foreign_keys:
+                target = key.column.table.name
+                wanted = {r[column.name] for r in rows.values() if r.get(column.name)}
+                wanted -= out.rows.get(target, {}).keys()
+                if not wanted:
+                    continue
+                found = set(session.execute(select(key.column).where(key.column.in_(sorted(wanted)))).scalars())
+                missing = sorted(wanted - found)
+                if missing:
+                    problems[f"{table_name}.{column.name}"] = [
+                        f"refers to {target} {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}, "
+                        "which does not exist"]
+    if problems:
+        raise RecordError(None, problems)
 
 
 def _upsert(session: Session, table: Table, rows: list[Row], result: PublishResult,

@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from app.models.hsds import Service
+from app.models.hsds import Location, Service
 from app.models.staging import HarvestRun, StagedRecord
 from app.services import sources as registry
 from app.services.compile import compile_records
 from app.services.harvest import HarvestBusy, RunSummary, harvest, start_run
 from importers.base import FeedError, SourceRecord
 from importers.hsds_tabular import TabularFeed
+from importers.identity import waymark_id
 from tests.conftest import DEMO
 
 
@@ -170,3 +171,33 @@ def test_unreadable_package_is_a_failed_run_not_a_crash(session: Session, tmp_pa
     registry.add_source(session, "empty", "hsds_tabular", str(tmp_path / "empty"))
     summary = _run(session, "empty", lambda: TabularFeed(tmp_path / "empty"))
     assert summary.status == "failed" and "no datapackage.json" in summary.errors[0]
+
+
+def test_a_broken_reference_is_quarantined_not_a_crash(session: Session, package: Path) -> None:
+    attributes = _rows(package / "attributes.csv")
+    service_id = attributes[0]["link_id"]
+    attributes[0]["taxonomy_term_id"] = "6a1b5e0e-0000-4000-8000-000000000000"  # a term nobody has
+    _write(package / "attributes.csv", attributes)
+    registry.add_source(session, "copy", "hsds_tabular", str(package))
+    summary = _run(session, "copy", TabularFeed(package))
+    assert summary.status == "succeeded"
+    [problem] = summary.quarantined
+    assert problem["external_id"] == service_id and problem["stage"] == "publish"
+    assert "attribute.taxonomy_term_id: refers to taxonomy_term" in problem["reason"]
+    assert "which does not exist" in problem["reason"]
+    assert summary.counts["new"] == sum(1 for _ in TabularFeed(package).records()) - 1
+
+
+def test_locations_without_coordinates_get_their_postcodes_point(session: Session, package: Path) -> None:
+    locations = _rows(package / "locations.csv")
+    addresses = {a["location_id"]: a for a in _rows(package / "addresses.csv")}
+    target = next(loc for loc in locations if loc["id"] in addresses and loc["latitude"])
+    target["latitude"] = target["longitude"] = ""
+    _write(package / "locations.csv", locations)
+    registry.add_source(session, "copy", "hsds_tabular", str(package))
+    summary = _run(session, "copy", TabularFeed(package))
+    assert summary.status == "succeeded" and not summary.quarantined
+    placed = session.get(Location, waymark_id("copy", "location", target["id"]))
+    assert placed is not None and placed.latitude is not None
+    postcode = addresses[target["id"]]["postal_code"]
+    assert abs(placed.latitude - 53.8) < 0.3, postcode  # somewhere in Leeds, from the postcode table
