@@ -68,7 +68,7 @@ def demo_sources(council_url: str) -> list[DemoSource]:
     ]
 
 
-DEMO_POSTCODE_AREAS = ("LS",)
+DEMO_POSTCODE_AREAS = ("LS", "BD", "WF")  # Leeds district reaches into BD11 and WF3
 
 
 def ensure_demo_postcodes(session: Session) -> int:
@@ -79,9 +79,9 @@ def ensure_demo_postcodes(session: Session) -> int:
     from app.geo.postcode_table import load_postcodes
     from app.models.geo import Postcode
 
-    if session.execute(select(Postcode.postcode).where(Postcode.postcode.like("LS%")).limit(1)).first():
-        return 0
-    return load_postcodes(session, areas=list(DEMO_POSTCODE_AREAS)).rows
+    missing = [area for area in DEMO_POSTCODE_AREAS if not session.execute(
+        select(Postcode.postcode).where(Postcode.postcode.like(f"{area}%")).limit(1)).first()]
+    return load_postcodes(session, areas=missing).rows if missing else 0
 
 
 def register_demo_sources(session: Session, council_url: str) -> list[str]:
