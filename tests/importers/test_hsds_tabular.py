@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from importers import hsds_tabular
 from importers.base import KINDS, FeedError
 from importers.hsds_tabular import TabularFeed
 from importers.identity import scope_ids
@@ -75,6 +76,21 @@ def test_rows_without_id_or_with_a_repeated_id_are_reported_not_dropped(tmp_path
 
 
 def test_cp1252_csv_is_a_clear_feed_error(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    shutil.copytree(DEMO, package)
+    text = (package / "services.csv").read_text().replace("Leeds", "Café £5", 1)
+    (package / "services.csv").write_bytes(text.encode("cp1252"))
+    with pytest.raises(FeedError, match=r"services\.csv: not UTF-8"):
+        list(TabularFeed(package).records())
+
+
+def test_the_worker_process_reads_large_packages_the_same(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Packages past WORKER_MIN_BYTES are read in a separate process; what comes out must not change."""
+    in_process = [(r.external_id, r.kind, r.record, r.problems) for r in TabularFeed(DEMO).records()]
+    monkeypatch.setattr(hsds_tabular, "WORKER_MIN_BYTES", 0)
+    feed = TabularFeed(DEMO)
+    assert [(r.external_id, r.kind, r.record, r.problems) for r in feed.records()] == in_process
+    assert feed.complete
     package = tmp_path / "pkg"
     shutil.copytree(DEMO, package)
     text = (package / "services.csv").read_text().replace("Leeds", "Café £5", 1)
