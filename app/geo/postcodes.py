@@ -10,7 +10,6 @@ README). The point says how precise it is.
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,12 +19,9 @@ from sqlalchemy.orm import Session
 
 from app.models.geo import Postcode
 from app.models.hsds import Address, Location
+from importers.normalise import NormaliseError, outcode, postcode
 
 DATA = Path(__file__).resolve().parent / "data"
-POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
-OUTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
-
-
 @dataclass(frozen=True)
 class Point:
     latitude: float
@@ -34,12 +30,14 @@ class Point:
 
 
 def normalise(text: str) -> str | None:
-    """``ls64ab`` -> ``LS6 4AB``; an outcode alone (``LS6``) stays as it is; else None."""
-    compact = re.sub(r"\s+", "", text.upper())
-    match = POSTCODE_RE.match(compact)
-    if match:
-        return f"{match.group(1)} {match.group(2)}"
-    return compact if OUTCODE_RE.match(compact) else None
+    """``ls64ab`` -> ``LS6 4AB``; an outcode alone (``LS6``) stays as it is; else None.
+    The rules are the importers' (``importers.normalise``), so the API and harvests agree."""
+    for parse in (postcode, outcode):
+        try:
+            return parse(text)
+        except NormaliseError:
+            continue
+    return None
 
 
 @cache

@@ -26,7 +26,7 @@ from flask.testing import FlaskClient
     ("/api/service_at_locations?proximity=500", "proximity", "postcode"),
     ("/api/service_at_locations?postcode=LS6%204AB&proximity=-5", "proximity", "metres"),
     ("/api/service_at_locations?postcode=12345", "postcode", "not a UK postcode"),
-    ("/api/service_at_locations?postcode=ZZ9%209ZZ", "postcode", "not a known UK postcode"),
+    ("/api/service_at_locations?postcode=ZE9%209ZZ", "postcode", "not a known UK postcode"),
     ("/api/taxonomy_terms?top_only=perhaps", "top_only", "boolean"),
     ("/api/services/not-a-uuid", "id", "Not a valid UUID"),
     ("/api/services/" + str(uuid.uuid4()) + "?full=true", "full", "Unknown parameter"),
