@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from app import db
+from app import db, search
 from app.config import Settings
 
 
@@ -23,7 +23,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=settings.log_level)
     if settings.sqlalchemy_url.startswith("sqlite:///"):
         Path(settings.sqlalchemy_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    db.init_app(app, db.make_engine(settings.sqlalchemy_url, echo=settings.sql_echo))
+    db.init_app(app, db.make_engine(settings.sqlalchemy_url, echo=settings.sql_echo),
+                info={search.SESSION_KEY: search.make_backend(settings)})
 
     from app.api import api_blueprint
     from app.web import web_blueprint

@@ -48,6 +48,19 @@ class Settings:
         "default) means none: Waymark calls no outside service unless told to.")
     geocoder_url: str = setting("", "Base URL of that geocoder's server, e.g. `http://nominatim.internal:8080`.")
     geocoder_min_delay_ms: int = setting(1000, "Least time between two geocoder requests, in milliseconds.")
+    search_backend: str = setting(
+        "sql", "Search index: `sql` (in the directory database: FTS5 and R*Tree on SQLite, tsvector and "
+        "PostGIS on PostgreSQL) or `elasticsearch` (needs `elasticsearch_url`).")
+    elasticsearch_url: str = setting("", "Elasticsearch server for `search_backend=elasticsearch`, "
+                                     "e.g. `http://localhost:9200`.")
+    elasticsearch_index: str = setting(
+        "waymark", "Name of the Elasticsearch alias searched; each rebuild makes a new index behind it.")
+    search_default_proximity: int = setting(
+        16_000, "Radius in metres of a search near a point when the client gives no `proximity` "
+        "(and no `coverage=true`). Nearest-first with no radius lists far-away services as if they were near.")
+    search_max_proximity: int = setting(
+        200_000, "Largest radius in metres a search may ask for; a larger `proximity` is capped to this "
+        "and the response says so.")
     sql_echo: bool = setting(False, "Log every SQL statement (debugging only).")
     log_level: str = setting("INFO", "Python logging level.")
 

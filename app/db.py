@@ -35,8 +35,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def init_app(app: Flask, engine: Engine) -> None:
-    app.extensions[EXTENSION_KEY] = sessionmaker(bind=engine, expire_on_commit=False)
+def init_app(app: Flask, engine: Engine, info: dict[str, Any] | None = None) -> None:
+    """``info`` starts every session's ``Session.info`` (the search backend rides there)."""
+    app.extensions[EXTENSION_KEY] = sessionmaker(bind=engine, expire_on_commit=False, info=info or {})
     app.teardown_appcontext(_close_session)
 
 

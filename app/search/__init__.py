@@ -1,1 +1,38 @@
-"""Search: documents, backends and the filters they index (geo-search arrives with issue 4)."""
+"""Search: the index behind the directory's list endpoints (see ``app.search.backend``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from app.config import Settings
+    from app.search.backend import SearchBackend
+
+SESSION_KEY = "waymark_search_backend"
+
+
+def make_backend(settings: Settings) -> SearchBackend:
+    """The backend the settings choose."""
+    if settings.search_backend == "elasticsearch":
+        from app.search.elastic import ElasticsearchBackend
+
+        if not settings.elasticsearch_url:
+            raise ValueError("search_backend=elasticsearch needs elasticsearch_url (WAYMARK_ELASTICSEARCH_URL).")
+        return ElasticsearchBackend(settings.elasticsearch_url, settings.elasticsearch_index)
+    if settings.search_backend != "sql":
+        raise ValueError(f"Unknown search_backend {settings.search_backend!r}: use sql or elasticsearch.")
+    from app.search.sql import SqlBackend
+
+    return SqlBackend()
+
+
+def backend_of(session: Session) -> SearchBackend:
+    """The backend of the app that made ``session`` (the SQL index when none was set)."""
+    found = session.info.get(SESSION_KEY)
+    if found is None:
+        from app.search.sql import SqlBackend
+
+        found = session.info[SESSION_KEY] = SqlBackend()
+    return found  # type: ignore[no-any-return]

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Dialect, Table, and_, bindparam, delete, inse
 from sqlalchemy.orm import Session
 
 from app.models import Base
+from app.search import changes
 from app.services.compile import table_of
 from schema.hsds import POLYMORPHIC_LINK, Node, plan
 from schema.records import RowError, load_row
@@ -297,6 +298,7 @@ def publish(session: Session, kind: str, records: Iterable[dict[str, Any]],
         rows = out.rows.get(table.name)
         if rows:
             existed[table.name] = _upsert(session, table, list(rows.values()), result, written)
+            changes.note(session, table.name, rows)
             if written is not None and table.name in out.shared:
                 shared = out.shared[table.name]
                 written.remember(table.name, (r for r in rows.values() if r["id"] in shared))
@@ -481,6 +483,7 @@ def _detach_stale(session: Session, table: Table, column: str, parents: dict[str
     if not stale:
         return False
     result.detached[table.name] += len(stale)
+    changes.note(session, table.name, stale)
     if column in POLYMORPHIC_LINK.values() or not link.nullable:
         session.execute(delete(table).where(table.c.id.in_(stale)))
         return True
@@ -497,6 +500,7 @@ def unpublish(session: Session, kind: str, ids: list[str]) -> int:
     node = plan(kind)
     _delete_owned(session, node, ids)
     table = table_of(node.table)
+    changes.note(session, node.table, ids)
     deleted = session.execute(delete(table).where(table.c.id.in_(ids))).rowcount  # type: ignore[attr-defined]
     session.flush()
     return int(deleted)
@@ -509,5 +513,6 @@ def _delete_owned(session: Session, node: Node, ids: list[str]) -> None:
         table = table_of(child.table)
         child_ids = list(session.execute(select(table.c.id).where(table.c[link.column].in_(ids))).scalars())
         if child_ids:
+            changes.note(session, child.table, child_ids)
             _delete_owned(session, child, child_ids)
             session.execute(delete(table).where(table.c.id.in_(child_ids)))
