@@ -24,7 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if settings.sqlalchemy_url.startswith("sqlite:///"):
         Path(settings.sqlalchemy_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     db.init_app(app, db.make_engine(settings.sqlalchemy_url, echo=settings.sql_echo),
-                info={search.SESSION_KEY: search.make_backend(settings)})
+                info={search.SESSION_KEY: settings})
 
     from app.api import api_blueprint
     from app.web import web_blueprint

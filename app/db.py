@@ -36,7 +36,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def init_app(app: Flask, engine: Engine, info: dict[str, Any] | None = None) -> None:
-    """``info`` starts every session's ``Session.info`` (the search backend rides there)."""
+    """``info`` starts every session's ``Session.info`` (the app's settings ride there)."""
     app.extensions[EXTENSION_KEY] = sessionmaker(bind=engine, expire_on_commit=False, info=info or {})
     app.teardown_appcontext(_close_session)
 

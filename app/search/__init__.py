@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -10,11 +11,12 @@ if TYPE_CHECKING:
     from app.config import Settings
     from app.search.backend import SearchBackend
 
-SESSION_KEY = "waymark_search_backend"
+SESSION_KEY = "waymark_settings"  # Session.info key of the app's Settings (see app.db.init_app)
 
 
+@cache
 def make_backend(settings: Settings) -> SearchBackend:
-    """The backend the settings choose."""
+    """The backend the settings choose (one per process and settings)."""
     if settings.search_backend == "elasticsearch":
         from app.search.elastic import ElasticsearchBackend
 
@@ -29,10 +31,10 @@ def make_backend(settings: Settings) -> SearchBackend:
 
 
 def backend_of(session: Session) -> SearchBackend:
-    """The backend of the app that made ``session`` (the SQL index when none was set)."""
-    found = session.info.get(SESSION_KEY)
-    if found is None:
+    """The backend of the app that made ``session`` (the SQL index for a bare session)."""
+    settings = session.info.get(SESSION_KEY)
+    if settings is None:
         from app.search.sql import SqlBackend
 
-        found = session.info[SESSION_KEY] = SqlBackend()
-    return found  # type: ignore[no-any-return]
+        return SqlBackend()
+    return make_backend(settings)
