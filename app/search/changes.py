@@ -1,18 +1,34 @@
 """Which golden rows a transaction changed, so the search index can follow.
 
 ``app.services.publish`` (the single write path) notes every row it writes, detaches or
-deletes, by table; ``app.search.sync`` takes the notes when the session commits and
+deletes, by table, and settles the notes at the end of each call: ``app.search.sync``
 re-indexes the services they affect. Nothing else needs to remember to update the index.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.orm import Session
 
 _KEY = "waymark_changed_rows"
+Follower = Callable[[Session, dict[str, set[str]]], None]
+_followers: list[Follower] = []
+
+
+def follow_with(follower: Follower) -> Follower:
+    """Register ``follower(session, changed)`` to be called by ``settle`` (``app.search.sync`` does)."""
+    _followers.append(follower)
+    return follower
+
+
+def settle(session: Session) -> None:
+    """Hand the rows changed so far to the followers (called at the end of each publish)."""
+    if _followers and session.info.get(_KEY):
+        changed = take(session)
+        for follower in _followers:
+            follower(session, changed)
 
 
 def note(session: Session, table: str, ids: Iterable[str]) -> None:

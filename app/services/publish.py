@@ -307,6 +307,7 @@ def publish(session: Session, kind: str, records: Iterable[dict[str, Any]],
         if _detach_stale(session, table_of(child), column, parents, result) and written is not None:
             written.forget()
     session.flush()
+    changes.settle(session)
     return result
 
 
@@ -503,6 +504,7 @@ def unpublish(session: Session, kind: str, ids: list[str]) -> int:
     changes.note(session, node.table, ids)
     deleted = session.execute(delete(table).where(table.c.id.in_(ids))).rowcount  # type: ignore[attr-defined]
     session.flush()
+    changes.settle(session)
     return int(deleted)
 
 
