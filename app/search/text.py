@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import snowballstemmer
+import snowballstemmer  # type: ignore[import-untyped]  # (no type information shipped)
 
 from app.search.backend import TextQuery
 
@@ -57,7 +57,7 @@ def _fold(text: str) -> str:
 def _stem(word: str) -> str:
     stem = _stems.get(word)
     if stem is None:
-        stem = _stemmer.stemWord(word)
+        stem = str(_stemmer.stemWord(word))
         if len(_stems) < 500_000:
             _stems[word] = stem
     return stem
