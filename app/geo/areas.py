@@ -50,7 +50,7 @@ ALIASES = {**RECODES, **{new: old for old, new in RECODES.items()}}
 # ONS codes a service area may name: local authorities, sub-ICB locations, ICBs, Welsh health
 # boards, countries. Other ONS entities (wards, counties, regions) are not matched: a patient
 # is never given them, so declaring them could only hide a service.
-_CODE = re.compile(r"(?<![A-Za-z0-9])((?:E0[6-9]|W06|S12|N09|E38|E54|W11|E92|W92|S92|N92)\d{6})(?![0-9])",
+_CODE = re.compile(r"(?<![A-Za-z0-9])((?:E0[6-9]|W06|S12|N09|E38|E54|W11|E92|W92|S92|N92)\d{6})(?![A-Za-z0-9])",
                    re.IGNORECASE)
 
 _WHOLE_UK = frozenset({EVERYWHERE})
@@ -329,59 +329,76 @@ def _layer(filename: str) -> _Layer:
     return _Layer.load(filename)
 
 
+# Longitude degrees are shorter than latitude degrees: scale them (at Britain's middle latitude)
+# so that "nearest" in the index is nearest on the ground.
+_LONGITUDE_SCALE = math.cos(math.radians(54.0))
+
+
 @dataclass(frozen=True)
 class _Centroids:
     """Labelled points with an index for nearest lookups."""
 
     codes: tuple[str, ...]
-    points: Any  # numpy array of shapely points
+    latitudes: tuple[float, ...]
+    longitudes: tuple[float, ...]
     tree: shapely.STRtree
 
-    def nearest(self, latitude: float, longitude: float, within_m: float) -> str | None:
-        """The code of the nearest point (nearest in degrees: close enough at these distances)
-        if it lies within ``within_m`` metres."""
-        index = self.tree.nearest(shapely.Point(longitude, latitude))
+    @classmethod
+    def build(cls, rows: list[tuple[str, float, float]]) -> _Centroids:
+        codes, latitudes, longitudes = zip(*rows, strict=True) if rows else ((), (), ())
+        points = shapely.points([lon * _LONGITUDE_SCALE for lon in longitudes], list(latitudes))
+        return cls(tuple(codes), tuple(latitudes), tuple(longitudes), shapely.STRtree(points))
+
+    def nearest(self, latitude: float, longitude: float, within_m: float = math.inf) -> str | None:
+        """The code of the nearest point, if it lies within ``within_m`` metres."""
+        index = self.tree.nearest(shapely.Point(longitude * _LONGITUDE_SCALE, latitude))
         if index is None:
             return None
-        found = self.points[int(index)]
-        return self.codes[int(index)] if haversine_m(latitude, longitude, found.y, found.x) <= within_m else None
+        i = int(index)
+        return self.codes[i] if haversine_m(latitude, longitude, self.latitudes[i], self.longitudes[i]) <= within_m \
+            else None
 
 
 @cache
-def _sector_points() -> _Centroids:
+def _sector_points(country_prefix: str = "") -> _Centroids:
+    """Postcode-sector centroids labelled with their local authority (of one country, or all)."""
     with (DATA / "gb_sector_centroids.csv").open(newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.DictReader(handle) if row["lad"]]
-    points = shapely.points([float(row["lon"]) for row in rows], [float(row["lat"]) for row in rows])
-    return _Centroids(tuple(row["lad"] for row in rows), points, shapely.STRtree(points))
+        return _Centroids.build([(row["lad"], float(row["lat"]), float(row["lon"]))
+                                 for row in csv.DictReader(handle) if row["lad"].startswith(country_prefix or "")
+                                 and row["lad"]])
 
 
 @cache
 def _northern_ireland_points() -> _Centroids:
+    """Label points of Northern Ireland's eleven districts."""
     with (DATA / "local_authorities.csv").open(newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.DictReader(handle) if row["code"].startswith("N09")]
-    points = shapely.points([float(row["lon"]) for row in rows], [float(row["lat"]) for row in rows])
-    return _Centroids(tuple(row["code"] for row in rows), points, shapely.STRtree(points))
+        return _Centroids.build([(row["code"], float(row["lat"]), float(row["lon"]))
+                                 for row in csv.DictReader(handle) if row["code"].startswith("N09")])
 
 
 LAD_BOUNDARIES = "lad24_boundaries.geojson"
 SUB_ICB_BOUNDARIES = "sicbl22_boundaries.geojson"
 HEALTH_BOARD_BOUNDARIES = "lhb20_boundaries.geojson"
-SECTOR_FALLBACK_M = 5_000.0  # Wales (no LA polygons shipped), coasts and generalised edges
+SECTOR_FALLBACK_M = 5_000.0  # points just outside a generalised English or Scottish coast
 NORTHERN_IRELAND_FALLBACK_M = 30_000.0  # NI: nearest district label point, a rough guess
 
 
 def local_authority_at(latitude: float, longitude: float) -> str | None:
     """The local authority (ONS code) at a WGS84 point, or None outside the UK.
 
-    England and Scotland: the shipped 500 m-generalised boundaries. Elsewhere (Wales, whose
-    boundaries are not shipped, and points just outside a generalised coast) the local
-    authority of the nearest postcode-sector centroid within 5 km; Northern Ireland (no
-    sectors, no boundaries) the nearest district label point within 30 km. A postcode's own
-    local authority (the postcode table) is always better: this is for coordinates.
+    England and Scotland: the shipped 500 m-generalised boundaries, else (just off a
+    generalised coast) the local authority of the nearest postcode-sector centroid within
+    5 km. Wales, whose boundaries are not shipped: the nearest Welsh sector centroid of a
+    point inside a Welsh health board. Northern Ireland (no sectors, no boundaries): the
+    nearest district label point within 30 km. A postcode's own local authority (the
+    postcode table) is always better: this is for coordinates.
     """
     if not (math.isfinite(latitude) and math.isfinite(longitude)):
         return None
-    return (_layer(LAD_BOUNDARIES).at(latitude, longitude)
+    found = _layer(LAD_BOUNDARIES).at(latitude, longitude)
+    if found is None and _layer(HEALTH_BOARD_BOUNDARIES).at(latitude, longitude) is not None:
+        found = _sector_points("W").nearest(latitude, longitude)
+    return (found
             or _sector_points().nearest(latitude, longitude, SECTOR_FALLBACK_M)
             or _northern_ireland_points().nearest(latitude, longitude, NORTHERN_IRELAND_FALLBACK_M))
 
@@ -425,5 +442,6 @@ def warm() -> None:
     for filename in (LAD_BOUNDARIES, SUB_ICB_BOUNDARIES, HEALTH_BOARD_BOUNDARIES):
         _layer(filename)
     _sector_points()
+    _sector_points("W")
     _northern_ireland_points()
     _authority_names()

@@ -5,11 +5,15 @@ the table does not have it (not loaded yet, or a brand-new postcode), through a
 directory location at that postcode; an outcode, or a postcode neither knows,
 resolves to the centroid of its district, shipped in ``app/geo/data`` (OGL, see its
 README). The point says how precise it is.
+
+Postcode sectors (``LS6 4``: the outcode and the inward code's digit) have their own
+centroids too; ``app.geo.place`` uses them for a patient's approximate location.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +26,9 @@ from app.models.hsds import Address, Location
 from importers.normalise import NormaliseError, outcode, postcode
 
 DATA = Path(__file__).resolve().parent / "data"
+_SECTOR = re.compile(r"(\S+)\s+([0-9])")
+
+
 @dataclass(frozen=True)
 class Point:
     latitude: float
@@ -40,10 +47,62 @@ def normalise(text: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Centroid:
+    """The mean point of an outcode's or sector's live postcodes, and their most common local authority."""
+
+    latitude: float
+    longitude: float
+    la_code: str | None
+
+
+def sector(text: str) -> str | None:
+    """``ls6 4`` -> ``LS6 4``: a postcode sector (outcode, space, the inward code's digit); else None.
+
+    The space is required: ``LS64`` is read as an outcode by ``normalise``."""
+    match = _SECTOR.fullmatch(text.strip())
+    if match is None:
+        return None
+    try:
+        return f"{outcode(match[1])} {match[2]}"
+    except NormaliseError:
+        return None
+
+
+def _centroids(filename: str, key: str) -> dict[str, Centroid]:
+    with (DATA / filename).open(newline="", encoding="utf-8") as handle:
+        return {row[key]: Centroid(float(row["lat"]), float(row["lon"]), row["lad"] or None)
+                for row in csv.DictReader(handle)}
+
+
 @cache
+def outcode_centroid_table() -> dict[str, Centroid]:
+    """Outcode (``LS6``) -> its centroid, for Great Britain."""
+    return _centroids("gb_outcode_centroids.csv", "outcode")
+
+
+@cache
+def sector_centroid_table() -> dict[str, Centroid]:
+    """Sector (``LS6 4``) -> its centroid, for Great Britain."""
+    return _centroids("gb_sector_centroids.csv", "sector")
+
+
 def outcode_centroids() -> dict[str, tuple[float, float]]:
-    with (DATA / "gb_outcode_centroids.csv").open(newline="", encoding="utf-8") as handle:
-        return {row["outcode"]: (float(row["lat"]), float(row["lon"])) for row in csv.DictReader(handle)}
+    """Outcode -> (latitude, longitude)."""
+    return {code: (c.latitude, c.longitude) for code, c in outcode_centroid_table().items()}
+
+
+def directory_point(session: Session, postcode: str) -> tuple[float, float] | None:
+    """(latitude, longitude) of a directory location whose address has this normalised postcode."""
+    hit = session.execute(
+        select(Location.latitude, Location.longitude)
+        .join(Address, Address.location_id == Location.id)
+        .where(func.upper(func.replace(Address.postal_code, " ", "")) == postcode.replace(" ", ""),
+               Location.latitude.is_not(None), Location.longitude.is_not(None))
+        .order_by(Location.id)
+        .limit(1)
+    ).first()
+    return (float(hit[0]), float(hit[1])) if hit is not None else None
 
 
 def locate(session: Session, postcode: str) -> Point | None:
@@ -52,14 +111,8 @@ def locate(session: Session, postcode: str) -> Point | None:
         known = session.get(Postcode, postcode)
         if known is not None and known.latitude is not None and known.longitude is not None:
             return Point(known.latitude, known.longitude, "postcode")
-        hit = session.execute(
-            select(Location.latitude, Location.longitude)
-            .join(Address, Address.location_id == Location.id)
-            .where(func.upper(func.replace(Address.postal_code, " ", "")) == postcode.replace(" ", ""),
-                   Location.latitude.is_not(None), Location.longitude.is_not(None))
-            .limit(1)
-        ).first()
-        if hit is not None:
-            return Point(float(hit[0]), float(hit[1]), "postcode")
-    centroid = outcode_centroids().get(postcode.split(" ")[0])
-    return Point(centroid[0], centroid[1], "outcode") if centroid else None
+        found = directory_point(session, postcode)
+        if found is not None:
+            return Point(found[0], found[1], "postcode")
+    centroid = outcode_centroid_table().get(postcode.split(" ")[0])
+    return Point(centroid.latitude, centroid.longitude, "outcode") if centroid else None
