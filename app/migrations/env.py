@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from app.models import Base
+from app.models.search import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,7 +24,8 @@ def run_migrations() -> None:
 
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True,
+                      include_name=include_name)  # FTS/R*Tree/PostGIS DDL lives in migration 0005 only
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,110 @@
+"""The SQL search index (``app.search.sql``): one row per ``SearchDocument`` plus side tables.
+
+These are derived tables: ``waymark search reindex`` can always rebuild them from the golden
+records, so they carry no foreign keys to HSDS tables and are written in bulk.
+
+Each dialect adds its own index structures with raw DDL in migration 0005, because they are
+not portable SQLAlchemy types: on SQLite an FTS5 table and two R*Trees, on PostgreSQL a
+GIN index over a generated ``tsvector`` column, a GiST index over each entry's geography
+point and a companion table of PostGIS geometries for coverage shapes. ``RAW_DDL`` lists
+them so the migration/model comparison (and autogenerate) can leave them alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import Boolean, Float, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+from app.models.types import UTCDateTime
+
+
+class SearchEntry(Base):
+    """One indexed document. ``entry`` is a compact integer key for the side tables, the FTS5
+    rowid and the R*Tree id; ``id`` is the document id the API returns."""
+
+    __tablename__ = "search_entry"
+
+    entry: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True)
+    service_id: Mapped[str] = mapped_column(String(64), index=True)
+    location_id: Mapped[str | None] = mapped_column(String(64))
+    organization_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    last_modified: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    minimum_age: Mapped[int | None] = mapped_column(Integer)
+    maximum_age: Mapped[int | None] = mapped_column(Integer)
+    free: Mapped[bool] = mapped_column(Boolean, default=False)
+    name_text: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_search_entry_name_id", "name", "id"),)
+
+
+class SearchTag(Base):
+    """A value a filter matches exactly: ``term:<id>``, ``taxonomy:<id>``, ``lang:pl``,
+    ``delivery:online``, ``area:E08000035``. The (tag, entry) key answers "entries with any
+    of these tags" and "does this entry have one of them" from the index alone."""
+
+    __tablename__ = "search_tag"
+
+    tag: Mapped[str] = mapped_column(String(255), primary_key=True)
+    entry: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class SearchOpen(Base):
+    """One weekly open interval of an entry (``app.search.opening.OpenInterval``). Dates are
+    day numbers (days since 1970-01-01) so both dialects do the same integer arithmetic."""
+
+    __tablename__ = "search_open"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[int | None] = mapped_column(Integer)
+    valid_to: Mapped[int | None] = mapped_column(Integer)
+    nth: Mapped[int | None] = mapped_column(Integer)
+    every: Mapped[int] = mapped_column(Integer, default=1)
+    anchor: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_search_open_entry_start", "entry", "start"),)
+
+
+class SearchShape(Base):
+    """A coverage polygon of an entry (GeoJSON, WGS84). Its spatial index is dialect DDL: an
+    R*Tree of bounding boxes (SQLite) or a PostGIS geometry with GiST (PostgreSQL)."""
+
+    __tablename__ = "search_shape"
+
+    shape: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry: Mapped[int] = mapped_column(Integer, index=True)
+    geojson: Mapped[str] = mapped_column(Text)
+
+
+# Objects migration 0005 creates with raw DDL (see the module docstring), by kind.
+RAW_DDL_TABLES = ("search_fts", "search_rtree", "search_shape_rtree", "search_shape_geom")
+RAW_DDL_COLUMNS = {("search_entry", "tsv")}
+RAW_DDL_INDEXES = {"ix_search_entry_tsv", "ix_search_entry_geog"}
+
+
+def is_raw_ddl(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    """Whether a reflected object belongs to the raw DDL above (FTS5/R*Tree shadow tables included)."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return any(name == table or name.startswith(table + "_") for table in RAW_DDL_TABLES)
+    if type_ == "column":
+        return (parent_names.get("table_name"), name) in RAW_DDL_COLUMNS
+    if type_ == "index":
+        return name in RAW_DDL_INDEXES
+    return False
+
+
+def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    """Alembic ``include_name`` hook: compare and autogenerate everything but the raw DDL."""
+    return not is_raw_ddl(name, type_, parent_names)

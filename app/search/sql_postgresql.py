@@ -1,0 +1,66 @@
+"""The SQL index on PostgreSQL: tsvector with GIN for text, PostGIS with GiST for places.
+
+- Text: search_entry.tsv is generated from name_text (weight A) and body_text (weight B) with
+  the 'simple' configuration (tokens arrive already analysed); each query token goes through
+  ``plainto_tsquery('simple', ...)`` as a bound parameter, exactly as the documents' tokens went
+  through ``to_tsvector``, and the pieces are combined with ``&&`` and ``||``. Rank: ts_rank_cd.
+- Distance: a GiST index over each entry's geography point (an expression index, so there is
+  no second copy of latitude/longitude to keep in step). ``ST_DWithin(..., false)`` tests the
+  radius on the sphere, ``<->`` orders nearest first from the index.
+- Coverage shapes: ``search_shape_geom`` holds them as geometries with GiST; ``ST_Covers``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.search.backend import GeoPoint
+from app.search.sql_query import Dialect, Plan
+from app.search.sql_rows import Rows
+
+# The indexed expression (migration 0005): queries must spell it exactly so to use the index.
+GEOGRAPHY = "geography(ST_SetSRID(ST_MakePoint(e.longitude, e.latitude), 4326))"
+
+
+class PostgresDialect(Dialect):
+    def next_numbers(self, session: Session, table: str, column: str, count: int) -> list[int]:
+        # The table's sequence hands out numbers to concurrent transactions without clashes.
+        sequence = f"{table}_{column}_seq"
+        found = session.execute(text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": sequence, "n": count})
+        return [int(number) for number in found.scalars()]
+
+    def write(self, session: Session, rows: Rows) -> None:
+        if rows.shapes:
+            session.execute(text("INSERT INTO search_shape_geom (shape, entry, geom) "
+                                 "VALUES (:shape, :entry, ST_GeomFromWKB(:wkb, 4326))"), rows.shapes)
+
+    def forget(self, session: Session, entries: list[int]) -> None:
+        plan = Plan()
+        session.execute(text(f"DELETE FROM search_shape_geom WHERE entry IN {plan.binds(entries)}"), plan.params)
+
+    def clear(self, session: Session) -> None:
+        session.execute(text("DELETE FROM search_shape_geom"))
+
+    def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
+        def token(value: str) -> str:
+            return f"plainto_tsquery('simple', {plan.bind(value)})"
+
+        query = " && ".join(
+            "(" + " || ".join("(" + " && ".join(token(t) for t in alternative) + ")" for alternative in group) + ")"
+            for group in groups)
+        plan.conditions.append(f"e.tsv @@ ({query})")
+        plan.rank = f"-ts_rank_cd(e.tsv, ({query}))"
+
+    def near(self, plan: Plan, point: GeoPoint, radius: float | None) -> None:
+        here = f"geography(ST_SetSRID(ST_MakePoint({plan.bind(point.longitude)}, {plan.bind(point.latitude)}), 4326))"
+        plan.distance = f"({GEOGRAPHY} <-> {here})"
+        if radius is not None:
+            plan.conditions.append(f"ST_DWithin({GEOGRAPHY}, {here}, {plan.bind(float(radius))}, false)")
+
+    def covered(self, plan: Plan, point: GeoPoint) -> str:
+        here = f"ST_SetSRID(ST_MakePoint({plan.bind(point.longitude)}, {plan.bind(point.latitude)}), 4326)"
+        return f"e.entry IN (SELECT g.entry FROM search_shape_geom g WHERE ST_Covers(g.geom, {here}))"
+
+    def name_order(self) -> str:
+        return 'name COLLATE "C"'

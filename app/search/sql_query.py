@@ -1,0 +1,261 @@
+"""SearchQuery as SQL over the index tables, shared by both dialects.
+
+A query becomes one ``Plan``: a FROM clause over ``search_entry e`` and a list of conditions.
+The dialect (``app.search.sql_sqlite``, ``app.search.sql_postgresql``) contributes what is not
+portable: text matching and its rank, the distance key and radius test, shape containment.
+Everything else (tags, opening rules, ages, dates, paging, units, sort order) is written once
+here so both dialects answer alike.
+
+Two statements answer a page: an exact count, then the page itself. For nearest-first pages
+the page statement is first tried within growing radii (``STEPS``): entries within radius r
+come before every entry beyond it, so once a radius holds the whole page the rest of the
+country need not be sorted.
+"""
+
+from __future__ import annotations
+
+import datetime
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
+
+from app.geo.distance import EARTH_RADIUS_M, haversine_m
+from app.models.types import UTCDateTime
+from app.search.backend import GeoPoint, OpenAt, SearchQuery, SearchResult, TextQuery
+from app.search.opening import MINUTES_PER_DAY
+from app.search.sql_rows import Rows, day_number
+
+FIRST_STEP_M = 500.0  # first radius tried for a nearest-first page; doubled until the page is full
+STEP_WHEN_MORE_THAN = 500  # matches; fewer are simply sorted in one go
+HALF_EARTH_M = 3.1416 * EARTH_RADIUS_M
+
+
+@dataclass
+class Plan:
+    """A statement under construction: FROM clause, AND-ed conditions and their parameters."""
+
+    source: list[str] = field(default_factory=lambda: ["search_entry e"])
+    conditions: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    types: dict[str, TypeEngine[Any]] = field(default_factory=dict)
+    distance: str | None = None  # ascending, NULL for entries without coordinates
+    rank: str | None = None  # ascending: best text match first
+
+    def bind(self, value: Any, type_: TypeEngine[Any] | None = None) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        if type_ is not None:
+            self.types[name] = type_
+        return f":{name}"
+
+    def binds(self, values: Any) -> str:
+        """A parenthesised list of parameters, for IN."""
+        return "(" + ", ".join(self.bind(value) for value in values) + ")"
+
+    def where(self) -> str:
+        return " AND ".join(self.conditions) if self.conditions else "1 = 1"
+
+    def statement(self, sql: str) -> Any:
+        return text(sql).bindparams(*(bindparam(name, type_=type_) for name, type_ in self.types.items()))
+
+
+class Dialect(ABC):
+    """What differs between SQLite and PostgreSQL: spatial and text structures."""
+
+    @abstractmethod
+    def next_numbers(self, session: Session, table: str, column: str, count: int) -> list[int]:
+        """``count`` unused numbers for ``table.column``, ascending."""
+
+    @abstractmethod
+    def write(self, session: Session, rows: Rows) -> None:
+        """Fill the dialect's structures for rows just inserted into the portable tables."""
+
+    @abstractmethod
+    def forget(self, session: Session, entries: list[int]) -> None:
+        """Remove ``entries`` from the dialect's structures (their portable rows still exist)."""
+
+    @abstractmethod
+    def clear(self, session: Session) -> None:
+        """Empty the dialect's structures."""
+
+    def prepare(self, session: Session, query: SearchQuery) -> None:
+        """Anything the connection needs before ``query`` runs (SQLite registers functions)."""
+        return None
+
+    @abstractmethod
+    def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
+        """Restrict to documents matching every group; set ``plan.rank``."""
+
+    @abstractmethod
+    def near(self, plan: Plan, point: GeoPoint, radius: float | None) -> None:
+        """Set ``plan.distance``; with a radius, restrict to documents within it."""
+
+    @abstractmethod
+    def covered(self, plan: Plan, point: GeoPoint) -> str:
+        """A condition: one of the entry's coverage shapes contains ``point``."""
+
+    def name_order(self) -> str:
+        """The name sort key (code point order, as every backend compares names)."""
+        return "name"
+
+
+def usable_text(query: TextQuery) -> list[list[list[str]]]:
+    """Groups of alternatives of tokens, without tokens no index can hold (no letter or digit).
+    An alternative left empty matches anything, and so does its group: such groups are dropped."""
+    groups = []
+    for group in query:
+        alternatives = [[token for token in alternative if any(c.isalnum() for c in token)] for alternative in group]
+        if alternatives and all(alternatives):
+            groups.append(alternatives)
+    return groups
+
+
+def build(query: SearchQuery, dialect: Dialect, radius: float | None) -> Plan:
+    """The plan of ``query``, restricted to ``radius`` metres of its point when not None."""
+    plan = Plan()
+    if query.point is not None:
+        dialect.near(plan, query.point, radius)
+    groups = usable_text(query.text)
+    if groups:
+        dialect.match_text(plan, groups)
+    tag_filters = [
+        [f"term:{term}" for term in sorted(query.term_ids)],
+        [f"taxonomy:{query.taxonomy_id}"] if query.taxonomy_id else [],
+        [f"lang:{language.lower()}" for language in sorted(query.languages)],
+        [f"delivery:{mode}" for mode in sorted(query.delivery)],
+    ]
+    for values in tag_filters:
+        if values:
+            plan.conditions.append(_tagged(plan, values))
+    if query.organization_id:
+        plan.conditions.append(f"e.organization_id = {plan.bind(query.organization_id)}")
+    if query.modified_after is not None:
+        plan.conditions.append(f"e.last_modified >= {plan.bind(query.modified_after, UTCDateTime())}")
+    if query.free:
+        plan.conditions.append("e.free = " + plan.bind(True))
+    if query.age_range is not None:
+        _ages(plan, *query.age_range)
+    if query.windows:
+        plan.conditions.append(_open_in_windows(plan, query.windows))
+    if query.open_at is not None:
+        plan.conditions.append(_open_at(plan, query.open_at))
+    if query.coverage is not None:
+        either = [_tagged(plan, [f"area:{code}" for code in sorted(query.coverage)])] if query.coverage else []
+        if query.point is not None:
+            either.append(dialect.covered(plan, query.point))
+        plan.conditions.append("(" + " OR ".join(either) + ")" if either else "1 = 0")
+    return plan
+
+
+def _tagged(plan: Plan, values: list[str]) -> str:
+    return f"e.entry IN (SELECT t.entry FROM search_tag t WHERE t.tag IN {plan.binds(values)})"
+
+
+def _ages(plan: Plan, low: int | None, high: int | None) -> None:
+    """Overlap of [low, high] with the entry's [minimum_age, maximum_age]; NULL is unbounded."""
+    if high is not None:
+        plan.conditions.append(f"(e.minimum_age IS NULL OR e.minimum_age <= {plan.bind(high)})")
+    if low is not None:
+        plan.conditions.append(f"(e.maximum_age IS NULL OR e.maximum_age >= {plan.bind(low)})")
+
+
+def _open_in_windows(plan: Plan, windows: tuple[tuple[int, int], ...]) -> str:
+    overlaps = " OR ".join(f'(o.start < {plan.bind(end)} AND o."end" > {plan.bind(start)})' for start, end in windows)
+    return f"EXISTS (SELECT 1 FROM search_open o WHERE o.entry = e.entry AND ({overlaps}))"
+
+
+def _open_at(plan: Plan, moment: OpenAt) -> str:
+    """``OpenInterval.occurs_on`` in SQL. An interval covering the minute started that day when it
+    starts on the minute's weekday, else the day before; each case checks its own date."""
+    minute = plan.bind(moment.minute)
+    midnight = plan.bind(moment.minute // MINUTES_PER_DAY * MINUTES_PER_DAY)
+    today = _occurs_on(plan, moment.day)
+    yesterday = _occurs_on(plan, moment.day - datetime.timedelta(days=1))
+    return (f'EXISTS (SELECT 1 FROM search_open o WHERE o.entry = e.entry AND o.start <= {minute} '
+            f'AND o."end" > {minute} AND ((o.start >= {midnight} AND {today}) '
+            f'OR (o.start < {midnight} AND {yesterday})))')
+
+
+def _occurs_on(plan: Plan, day: datetime.date) -> str:
+    number = day_number(day)
+    nth = (day.day - 1) // 7 + 1
+    last = (day + datetime.timedelta(days=7)).month != day.month
+    on = plan.bind(number)
+    monthly = f"o.nth = {plan.bind(nth)}" + (" OR o.nth = -1" if last else "")
+    every = (f"(o.every <= 1 OR o.anchor IS NULL OR ({on} >= o.anchor "
+             f"AND (({on} - o.anchor) / 7) % o.every = 0))")
+    return (f"((o.valid_from IS NULL OR o.valid_from <= {on}) AND (o.valid_to IS NULL OR o.valid_to >= {on}) "
+            f"AND ((o.nth IS NOT NULL AND ({monthly})) OR (o.nth IS NULL AND {every})))")
+
+
+def _order(query: SearchQuery, plan: Plan) -> list[str]:
+    nearest = ["distance NULLS LAST"] if plan.distance else []
+    if query.sort == "distance":
+        return [*nearest, "name", "key"]
+    if query.sort == "relevance":
+        return [*(["rank"] if plan.rank else []), *nearest, "name", "key"]
+    return ["name", "key"]
+
+
+def _select(query: SearchQuery, plan: Plan, dialect: Dialect, limit: int, offset: int) -> str:
+    extra = "".join([f", {plan.distance} AS distance" if plan.distance else "",
+                     f", {plan.rank} AS rank" if plan.rank else ""])
+    order = ", ".join(dialect.name_order() if key == "name" else key for key in _order(query, plan))
+    paging = f"LIMIT {plan.bind(limit)} OFFSET {plan.bind(offset)}"
+    where = plan.where()
+    source = " ".join(plan.source)
+    if query.unit == "service_at_location":
+        return (f"SELECT e.id AS key, e.latitude AS latitude, e.longitude AS longitude, e.name AS name{extra} "
+                f"FROM {source} WHERE {where} ORDER BY {order} {paging}")
+    representative = f"{plan.distance} NULLS LAST, e.id" if plan.distance else "e.id"
+    return (f"SELECT key, latitude, longitude FROM (SELECT e.service_id AS key, e.latitude AS latitude, "
+            f"e.longitude AS longitude, e.name AS name{extra}, row_number() OVER (PARTITION BY e.service_id "
+            f"ORDER BY {representative}) AS n FROM {source} WHERE {where}) h WHERE n = 1 ORDER BY {order} {paging}")
+
+
+def count(session: Session, query: SearchQuery, dialect: Dialect) -> int:
+    plan = build(query, dialect, query.proximity)
+    what = "count(*)" if query.unit == "service_at_location" else "count(DISTINCT e.service_id)"
+    sql = f"SELECT {what} FROM {' '.join(plan.source)} WHERE {plan.where()}"
+    return int(session.execute(plan.statement(sql), plan.params).scalar_one())
+
+
+def _steps(proximity: float | None) -> Iterator[float]:
+    radius = FIRST_STEP_M
+    limit = HALF_EARTH_M if proximity is None else proximity
+    while radius < limit:
+        yield radius
+        radius *= 2
+
+
+def search(session: Session, query: SearchQuery, dialect: Dialect) -> SearchResult:
+    dialect.prepare(session, query)
+    total = count(session, query, dialect)
+    per_page = max(query.per_page, 0)
+    offset = max(query.page - 1, 0) * per_page
+    wanted = min(total, offset + per_page) - offset
+    if wanted <= 0:
+        return SearchResult([], total)
+    found: list[Any] | None = None
+    if query.sort == "distance" and query.point is not None and total > STEP_WHEN_MORE_THAN:
+        for radius in _steps(query.proximity):
+            plan = build(query, dialect, radius)
+            found = list(session.execute(plan.statement(_select(query, plan, dialect, per_page, offset)), plan.params))
+            if len(found) >= wanted:
+                break
+            found = None
+    if found is None:
+        plan = build(query, dialect, query.proximity)
+        found = list(session.execute(plan.statement(_select(query, plan, dialect, per_page, offset)), plan.params))
+    result = SearchResult([row.key for row in found], total)
+    if query.point is not None:
+        point = query.point
+        result.distances = {row.key: haversine_m(point.latitude, point.longitude, row.latitude, row.longitude)
+                            for row in found if row.latitude is not None and row.longitude is not None}
+    return result
+

@@ -1,0 +1,113 @@
+"""SearchDocuments as rows of the SQL index tables (``app.models.search``).
+
+Everything a query compares is turned into plain numbers and strings here, once, at write
+time: tags for exact-match filters, day numbers for validity dates, the unit-sphere point for
+radius tests, cleaned polygons for coverage. Queries then never interpret a document.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import shapely  # type: ignore[import-untyped]
+
+from app.search.backend import SearchDocument
+
+EPOCH = datetime.date(1970, 1, 1)
+
+
+def day_number(day: datetime.date | None) -> int | None:
+    """Days since 1970-01-01: dates as integers, so both dialects compute with them alike."""
+    return None if day is None else (day - EPOCH).days
+
+
+def unit_vector(latitude: float, longitude: float) -> tuple[float, float, float]:
+    """The point on the unit sphere. The squared chord between two such points grows with their
+    great-circle distance, so radius tests and nearest-first need no trigonometry per row."""
+    lat, lon = math.radians(latitude), math.radians(longitude)
+    return math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)
+
+
+def tags(document: SearchDocument) -> set[str]:
+    """The exact-match values of a document, prefixed by the filter they serve."""
+    out = {f"term:{term}" for term in document.term_ids}
+    out.update(f"taxonomy:{taxonomy}" for taxonomy in document.taxonomy_ids)
+    out.update(f"lang:{language.lower()}" for language in document.languages)
+    out.update(f"delivery:{mode}" for mode in document.delivery)
+    out.update(f"area:{code}" for code in document.coverage_codes)
+    return out
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A coverage polygon ready for both dialects: GeoJSON for storage, WKB for PostGIS, bounds
+    for the SQLite R*Tree. Made valid first: an invalid ring would make containment unreliable."""
+
+    geojson: str
+    wkb: bytes
+    bounds: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+
+
+def shape(geojson: str) -> Shape | None:
+    """The cleaned shape, or None when the GeoJSON is not a usable polygon (it covers nothing)."""
+    try:
+        geometry = shapely.make_valid(shapely.from_geojson(geojson))
+    except (shapely.errors.GEOSException, ValueError, TypeError):
+        return None
+    if geometry.is_empty or geometry.area == 0:
+        return None
+    bounds = tuple(float(v) for v in geometry.bounds)
+    return Shape(shapely.to_geojson(geometry), shapely.to_wkb(geometry), (bounds[0], bounds[1], bounds[2], bounds[3]))
+
+
+@dataclass
+class Rows:
+    """The rows of a batch of documents, keyed by the entry numbers given to them."""
+
+    entries: list[dict[str, Any]]
+    points: list[dict[str, Any]]  # entry, latitude, longitude, x, y, z of located entries
+    tags: list[dict[str, Any]]
+    opens: list[dict[str, Any]]
+    shapes: list[dict[str, Any]]  # shape, entry, geojson, wkb, min/max lat/lon
+
+
+def rows(documents: list[SearchDocument], entries: list[int]) -> Rows:
+    """Rows for ``documents``, which get the entry numbers ``entries``. Shapes are numbered 0, 1 ...
+    (``number_shapes`` gives them their real numbers once it is known how many are usable)."""
+    out = Rows([], [], [], [], [])
+    for entry, document in zip(entries, documents, strict=True):
+        located = document.latitude is not None and document.longitude is not None
+        out.entries.append({
+            "entry": entry, "id": document.id, "service_id": document.service_id,
+            "location_id": document.location_id, "organization_id": document.organization_id,
+            "name": document.name, "last_modified": document.last_modified,
+            "latitude": document.latitude if located else None, "longitude": document.longitude if located else None,
+            "minimum_age": document.minimum_age, "maximum_age": document.maximum_age, "free": bool(document.free),
+            "name_text": document.name_text or "", "body_text": document.body_text or "",
+        })
+        if document.latitude is not None and document.longitude is not None:
+            x, y, z = unit_vector(document.latitude, document.longitude)
+            out.points.append({"entry": entry, "latitude": document.latitude, "longitude": document.longitude,
+                               "x": x, "y": y, "z": z})
+        out.tags.extend({"tag": tag, "entry": entry} for tag in sorted(tags(document)))
+        out.opens.extend({
+            "entry": entry, "start": interval.start, "end": interval.end,
+            "valid_from": day_number(interval.valid_from), "valid_to": day_number(interval.valid_to),
+            "nth": interval.nth, "every": interval.every, "anchor": day_number(interval.anchor),
+        } for interval in document.intervals)
+        for geojson in document.coverage_shapes:
+            cleaned = shape(geojson)
+            if cleaned is None:
+                continue
+            min_lon, min_lat, max_lon, max_lat = cleaned.bounds
+            out.shapes.append({"shape": len(out.shapes), "entry": entry, "geojson": cleaned.geojson, "wkb": cleaned.wkb,
+                               "min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon})
+    return out
+
+
+def number_shapes(rows: Rows, numbers: list[int]) -> None:
+    for row, number in zip(rows.shapes, numbers, strict=True):
+        row["shape"] = number

@@ -1,0 +1,128 @@
+"""The SQL index on SQLite: FTS5 for text, R*Trees for points and coverage shapes.
+
+- Text: ``search_fts`` indexes search_entry's name_text and body_text (external content), so a
+  MATCH expression built from the query's tokens finds documents and ``bm25`` ranks them, the
+  name counting ``NAME_WEIGHT`` times the body.
+- Distance: ``search_rtree`` holds each located entry's box (a point) and, as auxiliary
+  columns, the exact point on the unit sphere. The box narrows a radius to candidates; the
+  squared chord to the query point (a few multiplications, no trigonometry) decides "within"
+  exactly and orders nearest first. Distances returned are haversine, computed for the page.
+- Coverage shapes: ``search_shape_rtree`` finds the few shapes whose box holds the point; a
+  registered function tests containment with shapely (geometries cached once parsed).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+import shapely  # type: ignore[import-untyped]
+from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.geo.distance import EARTH_RADIUS_M, bounding_box
+from app.search.backend import GeoPoint, SearchQuery
+from app.search.sql_query import Dialect, Plan
+from app.search.sql_rows import Rows, unit_vector
+
+NAME_WEIGHT = 4.0
+COVERS = "waymark_covers"
+
+
+def chord2(radius_m: float) -> float:
+    """The squared chord on the unit sphere of a great-circle distance."""
+    angle = min(radius_m / EARTH_RADIUS_M, math.pi)
+    return (2 * math.sin(angle / 2)) ** 2
+
+
+def fts_query(groups: list[list[list[str]]]) -> str:
+    """An FTS5 expression: AND of groups, OR of alternatives, AND of tokens, each token a quoted
+    string (user-derived text never reaches the FTS5 syntax unquoted)."""
+    def quoted(token: str) -> str:
+        return '"' + token.replace('"', '""') + '"'
+
+    def alternative(tokens: list[str]) -> str:
+        return "(" + " AND ".join(quoted(token) for token in tokens) + ")"
+
+    return " AND ".join("(" + " OR ".join(alternative(tokens) for tokens in group) + ")" for group in groups)
+
+
+@lru_cache(maxsize=256)
+def _geometry(geojson: str) -> BaseGeometry:
+    geometry = shapely.from_geojson(geojson)
+    shapely.prepare(geometry)
+    return geometry
+
+
+def _covers(geojson: str | None, latitude: float | None, longitude: float | None) -> int:
+    if geojson is None or latitude is None or longitude is None:
+        return 0
+    return int(_geometry(geojson).covers(shapely.Point(longitude, latitude)))
+
+
+class SqliteDialect(Dialect):
+    def next_numbers(self, session: Session, table: str, column: str, count: int) -> list[int]:
+        # SQLite allows one writer at a time and the caller has already written (deleted) in this
+        # transaction, so no one else can take these numbers before we insert them; they are
+        # consecutive, which ``write`` relies on.
+        first = int(session.execute(text(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}")).scalar_one())
+        return list(range(first, first + count))
+
+    def write(self, session: Session, rows: Rows) -> None:
+        if rows.entries:
+            session.execute(text("INSERT INTO search_fts(rowid, name_text, body_text) SELECT entry, name_text, "
+                                 "body_text FROM search_entry WHERE entry BETWEEN :low AND :high"),
+                            {"low": rows.entries[0]["entry"], "high": rows.entries[-1]["entry"]})
+        if rows.points:
+            session.execute(text("INSERT INTO search_rtree VALUES (:entry, :latitude, :latitude, :longitude, "
+                                 ":longitude, :x, :y, :z)"), rows.points)
+        if rows.shapes:
+            session.execute(text("INSERT INTO search_shape_rtree VALUES (:shape, :min_lat, :max_lat, :min_lon, "
+                                 ":max_lon)"), rows.shapes)
+
+    def forget(self, session: Session, entries: list[int]) -> None:
+        plan = Plan()
+        within = plan.binds(entries)
+        # External content: FTS5 removes a row's tokens given the text it indexed, still in search_entry.
+        session.execute(text("INSERT INTO search_fts(search_fts, rowid, name_text, body_text) SELECT 'delete', "
+                             f"entry, name_text, body_text FROM search_entry WHERE entry IN {within}"), plan.params)
+        session.execute(text(f"DELETE FROM search_rtree WHERE entry IN {within}"), plan.params)
+        session.execute(text("DELETE FROM search_shape_rtree WHERE shape IN "
+                             f"(SELECT shape FROM search_shape WHERE entry IN {within})"), plan.params)
+
+    def clear(self, session: Session) -> None:
+        session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('delete-all')"))
+        session.execute(text("DELETE FROM search_rtree"))
+        session.execute(text("DELETE FROM search_shape_rtree"))
+
+    def prepare(self, session: Session, query: SearchQuery) -> None:
+        if query.coverage is not None and query.point is not None:
+            raw: Any = session.connection().connection.dbapi_connection
+            raw.create_function(COVERS, 3, _covers, deterministic=True)
+
+    def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
+        plan.source.append("JOIN search_fts ON search_fts.rowid = e.entry")
+        plan.conditions.append(f"search_fts MATCH {plan.bind(fts_query(groups))}")
+        plan.rank = f"bm25(search_fts, {NAME_WEIGHT}, 1.0)"
+
+    def near(self, plan: Plan, point: GeoPoint, radius: float | None) -> None:
+        x, y, z = unit_vector(point.latitude, point.longitude)
+        qx, qy, qz = plan.bind(x), plan.bind(y), plan.bind(z)
+        plan.distance = f"((r.x - {qx}) * (r.x - {qx}) + (r.y - {qy}) * (r.y - {qy}) + (r.z - {qz}) * (r.z - {qz}))"
+        if radius is None:
+            plan.source.append("LEFT JOIN search_rtree r ON r.entry = e.entry")
+            return
+        plan.source[:] = ["search_rtree r JOIN search_entry e ON e.entry = r.entry", *plan.source[1:]]
+        min_lat, max_lat, min_lon, max_lon = bounding_box(point.latitude, point.longitude, radius)
+        if min_lat > -90 and max_lat < 90 and min_lon > -180 and max_lon < 180:
+            plan.conditions += [f"r.min_lat <= {plan.bind(max_lat)}", f"r.max_lat >= {plan.bind(min_lat)}",
+                                f"r.min_lon <= {plan.bind(max_lon)}", f"r.max_lon >= {plan.bind(min_lon)}"]
+        plan.conditions.append(f"{plan.distance} <= {plan.bind(chord2(radius))}")
+
+    def covered(self, plan: Plan, point: GeoPoint) -> str:
+        lat, lon = plan.bind(point.latitude), plan.bind(point.longitude)
+        return ("e.entry IN (SELECT s.entry FROM search_shape_rtree sr JOIN search_shape s ON s.shape = sr.shape "
+                f"WHERE sr.min_lat <= {lat} AND sr.max_lat >= {lat} AND sr.min_lon <= {lon} AND sr.max_lon >= {lon} "
+                f"AND {COVERS}(s.geojson, {lat}, {lon}))")
