@@ -69,7 +69,7 @@ def resolve_place(session: Session, *, postcode: str | None = None, lat: Any = N
     if not kinds:
         raise PlaceError("postcode", "give a postcode, lat and long, or a place")
     if len(kinds) > 1:
-        raise PlaceError(given[-1], f"give only one of postcode, lat and long, or place (not {' and '.join(given)})")
+        raise PlaceError(given[-1], "give only one of postcode, lat and long, or place")
     if postcode is not None and "postcode" in kinds:
         return _from_postcode(session, postcode, "postcode")
     if place is not None and "place" in kinds:
