@@ -25,11 +25,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import shapely
+import shapely  # type: ignore[import-untyped]
 from pyproj import Transformer
-from shapely import make_valid, set_precision
-from shapely.geometry import MultiPolygon, mapping, shape
-from shapely.geometry.base import BaseGeometry
+from shapely import make_valid, set_precision  # type: ignore[import-untyped]
+from shapely.geometry import MultiPolygon, mapping, shape  # type: ignore[import-untyped]
+from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT.parent / "shared" / "data" / "geo"
