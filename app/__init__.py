@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 info={search.SESSION_KEY: settings})
 
     from app.api import api_blueprint
+    from app.search import sync  # noqa: F401  (the index follows every publish)
     from app.web import web_blueprint
 
     app.register_blueprint(api_blueprint, url_prefix=settings.api_prefix)

@@ -111,13 +111,14 @@ def show_config() -> None:
 
 def _register_groups() -> None:
     """Each command group lives in its own module of this package."""
-    from app.cli import db_commands, harvest, postcodes, sources
+    from app.cli import db_commands, harvest, postcodes, search, sources
 
     main.add_command(db_commands.db_group)
     main.add_command(sources.sources_group)
     main.add_command(harvest.harvest_command)
     main.add_command(harvest.scheduler_command)
     main.add_command(postcodes.postcodes_group)
+    main.add_command(search.search_group)
 
 
 _register_groups()
