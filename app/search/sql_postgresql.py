@@ -58,7 +58,7 @@ class PostgresDialect(Dialect):
         if radius is not None:
             plan.conditions.append(f"ST_DWithin({GEOGRAPHY}, {here}, {plan.bind(float(radius))}, false)")
 
-    def covered(self, plan: Plan, point: GeoPoint) -> str:
+    def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str:
         here = f"ST_SetSRID(ST_MakePoint({plan.bind(point.longitude)}, {plan.bind(point.latitude)}), 4326)"
         return f"e.entry IN (SELECT g.entry FROM search_shape_geom g WHERE ST_Covers(g.geom, {here}))"
 

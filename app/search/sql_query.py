@@ -83,10 +83,6 @@ class Dialect(ABC):
     def clear(self, session: Session) -> None:
         """Empty the dialect's structures."""
 
-    def prepare(self, session: Session, query: SearchQuery) -> None:
-        """Anything the connection needs before ``query`` runs (SQLite registers functions)."""
-        return None
-
     @abstractmethod
     def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
         """Restrict to documents matching every group; set ``plan.rank``."""
@@ -96,7 +92,7 @@ class Dialect(ABC):
         """Set ``plan.distance``; with a radius, restrict to documents within it."""
 
     @abstractmethod
-    def covered(self, plan: Plan, point: GeoPoint) -> str:
+    def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str:
         """A condition: one of the entry's coverage shapes contains ``point``."""
 
     def name_order(self) -> str:
@@ -115,7 +111,7 @@ def usable_text(query: TextQuery) -> list[list[list[str]]]:
     return groups
 
 
-def build(query: SearchQuery, dialect: Dialect, radius: float | None) -> Plan:
+def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float | None) -> Plan:
     """The plan of ``query``, restricted to ``radius`` metres of its point when not None."""
     plan = Plan()
     if query.point is not None:
@@ -147,7 +143,7 @@ def build(query: SearchQuery, dialect: Dialect, radius: float | None) -> Plan:
     if query.coverage is not None:
         either = [_tagged(plan, [f"area:{code}" for code in sorted(query.coverage)])] if query.coverage else []
         if query.point is not None:
-            either.append(dialect.covered(plan, query.point))
+            either.append(dialect.covered(session, plan, query.point))
         plan.conditions.append("(" + " OR ".join(either) + ")" if either else "1 = 0")
     return plan
 
@@ -219,7 +215,7 @@ def _select(query: SearchQuery, plan: Plan, dialect: Dialect, limit: int, offset
 
 
 def count(session: Session, query: SearchQuery, dialect: Dialect) -> int:
-    plan = build(query, dialect, query.proximity)
+    plan = build(session, query, dialect, query.proximity)
     what = "count(*)" if query.unit == "service_at_location" else "count(DISTINCT e.service_id)"
     sql = f"SELECT {what} FROM {' '.join(plan.source)} WHERE {plan.where()}"
     return int(session.execute(plan.statement(sql), plan.params).scalar_one())
@@ -234,7 +230,6 @@ def _steps(proximity: float | None) -> Iterator[float]:
 
 
 def search(session: Session, query: SearchQuery, dialect: Dialect) -> SearchResult:
-    dialect.prepare(session, query)
     total = count(session, query, dialect)
     per_page = max(query.per_page, 0)
     offset = max(query.page - 1, 0) * per_page
@@ -244,13 +239,13 @@ def search(session: Session, query: SearchQuery, dialect: Dialect) -> SearchResu
     found: list[Any] | None = None
     if query.sort == "distance" and query.point is not None and total > STEP_WHEN_MORE_THAN:
         for radius in _steps(query.proximity):
-            plan = build(query, dialect, radius)
+            plan = build(session, query, dialect, radius)
             found = list(session.execute(plan.statement(_select(query, plan, dialect, per_page, offset)), plan.params))
             if len(found) >= wanted:
                 break
             found = None
     if found is None:
-        plan = build(query, dialect, query.proximity)
+        plan = build(session, query, dialect, query.proximity)
         found = list(session.execute(plan.statement(_select(query, plan, dialect, per_page, offset)), plan.params))
     result = SearchResult([row.key for row in found], total)
     if query.point is not None:

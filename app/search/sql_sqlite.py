@@ -7,15 +7,14 @@
   columns, the exact point on the unit sphere. The box narrows a radius to candidates; the
   squared chord to the query point (a few multiplications, no trigonometry) decides "within"
   exactly and orders nearest first. Distances returned are haversine, computed for the page.
-- Coverage shapes: ``search_shape_rtree`` finds the few shapes whose box holds the point; a
-  registered function tests containment with shapely (geometries cached once parsed).
+- Coverage shapes: ``search_shape_rtree`` finds the few shapes whose box holds the point and
+  shapely tests containment (geometries cached once parsed); the query then names the entries.
 """
 
 from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Any
 
 import shapely  # type: ignore[import-untyped]
 from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
@@ -23,12 +22,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.geo.distance import EARTH_RADIUS_M, bounding_box
-from app.search.backend import GeoPoint, SearchQuery
+from app.search.backend import GeoPoint
 from app.search.sql_query import Dialect, Plan
 from app.search.sql_rows import Rows, unit_vector
 
 NAME_WEIGHT = 4.0
-COVERS = "waymark_covers"
 
 
 def chord2(radius_m: float) -> float:
@@ -54,12 +52,6 @@ def _geometry(geojson: str) -> BaseGeometry:
     geometry = shapely.from_geojson(geojson)
     shapely.prepare(geometry)
     return geometry
-
-
-def _covers(geojson: str | None, latitude: float | None, longitude: float | None) -> int:
-    if geojson is None or latitude is None or longitude is None:
-        return 0
-    return int(_geometry(geojson).covers(shapely.Point(longitude, latitude)))
 
 
 class SqliteDialect(Dialect):
@@ -97,11 +89,6 @@ class SqliteDialect(Dialect):
         session.execute(text("DELETE FROM search_rtree"))
         session.execute(text("DELETE FROM search_shape_rtree"))
 
-    def prepare(self, session: Session, query: SearchQuery) -> None:
-        if query.coverage is not None and query.point is not None:
-            raw: Any = session.connection().connection.dbapi_connection
-            raw.create_function(COVERS, 3, _covers, deterministic=True)
-
     def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
         plan.source.append("JOIN search_fts ON search_fts.rowid = e.entry")
         plan.conditions.append(f"search_fts MATCH {plan.bind(fts_query(groups))}")
@@ -121,8 +108,12 @@ class SqliteDialect(Dialect):
                                 f"r.min_lon <= {plan.bind(max_lon)}", f"r.max_lon >= {plan.bind(min_lon)}"]
         plan.conditions.append(f"{plan.distance} <= {plan.bind(chord2(radius))}")
 
-    def covered(self, plan: Plan, point: GeoPoint) -> str:
-        lat, lon = plan.bind(point.latitude), plan.bind(point.longitude)
-        return ("e.entry IN (SELECT s.entry FROM search_shape_rtree sr JOIN search_shape s ON s.shape = sr.shape "
-                f"WHERE sr.min_lat <= {lat} AND sr.max_lat >= {lat} AND sr.min_lon <= {lon} AND sr.max_lon >= {lon} "
-                f"AND {COVERS}(s.geojson, {lat}, {lon}))")
+    def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str:
+        # The R*Tree narrows the shapes to the few whose box holds the point; shapely decides.
+        boxes = session.execute(text(
+            "SELECT s.entry, s.geojson FROM search_shape_rtree sr JOIN search_shape s ON s.shape = sr.shape "
+            "WHERE sr.min_lat <= :lat AND sr.max_lat >= :lat AND sr.min_lon <= :lon AND sr.max_lon >= :lon"),
+            {"lat": point.latitude, "lon": point.longitude})
+        here = shapely.Point(point.longitude, point.latitude)
+        entries = sorted({entry for entry, geojson in boxes if _geometry(geojson).covers(here)})
+        return f"e.entry IN {plan.binds(entries)}" if entries else "1 = 0"
