@@ -27,7 +27,7 @@ from typing import Any
 
 import shapely  # type: ignore[import-untyped]  # (no type information shipped)
 
-from app.search.backend import GeoPoint, OpenAt, SearchDocument, SearchQuery
+from app.search.backend import GeoPoint, OpenAt, SearchDocument, SearchQuery, TextQuery
 from app.search.opening import MINUTES_PER_DAY, OpenInterval
 
 # Weekly cycles longer than this (every N weeks) are not matched by ``open_at``: the query
@@ -202,9 +202,23 @@ def _utc(moment: datetime.datetime) -> datetime.datetime:
 def build_query(query: SearchQuery) -> dict[str, Any]:
     """The ``query`` clause: every filter of ``query`` in ``bool.filter``, the text in ``bool.must``."""
     bool_query: dict[str, Any] = {"filter": filters(query)}
-    if query.text:
-        bool_query["must"] = [_text_group(group) for group in query.text]
+    groups = usable_text(query.text)
+    if groups:
+        bool_query["must"] = [_text_group(group) for group in groups]
     return {"bool": bool_query}
+
+
+def usable_text(text: TextQuery) -> list[list[list[str]]]:
+    """The text query without tokens no index holds (no letter or digit: the analyser never
+    emits one). An alternative left with no tokens matches anything, and so does its group,
+    which is therefore dropped, as is a group with no alternatives at all: the same reading
+    as the SQL backend's, so a degenerate query restricts nothing on every backend."""
+    groups = []
+    for group in text:
+        alternatives = [[token for token in alternative if any(c.isalnum() for c in token)] for alternative in group]
+        if alternatives and all(alternatives):
+            groups.append(alternatives)
+    return groups
 
 
 def filters(query: SearchQuery) -> list[dict[str, Any]]:
@@ -222,7 +236,8 @@ def filters(query: SearchQuery) -> list[dict[str, Any]]:
     if query.organization_id is not None:
         out.append({"term": {"organization_id": query.organization_id}})
     if query.modified_after is not None:
-        out.append({"range": {"modified_us": {"gt": microseconds(query.modified_after)}}})
+        # At or after, as the SQL backend compares (``last_modified >= modified_after``).
+        out.append({"range": {"modified_us": {"gte": microseconds(query.modified_after)}}})
     if query.windows:
         out.append(_nested(_any_of([_overlaps(start, end) for start, end in query.windows])))
     if query.open_at is not None:
@@ -346,17 +361,13 @@ def _coverage(codes: Iterable[str], point: GeoPoint | None) -> dict[str, Any]:
     return _any_of(clauses)
 
 
-def _text_group(group: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+def _text_group(group: list[list[str]]) -> dict[str, Any]:
     """A word group: any one of its alternatives; an alternative: all of its tokens, each in the
     name or in the body. Scored (bool.must/should), a name match weighing ``NAME_BOOST``."""
-    alternatives = []
-    for alternative in group:
-        tokens = [{"bool": {"should": [{"term": {"name_text": {"value": token, "boost": NAME_BOOST}}},
-                                       {"term": {"body_text": {"value": token}}}],
-                            "minimum_should_match": 1}} for token in alternative]
-        alternatives.append({"bool": {"must": tokens}} if tokens else {"match_all": {}})
-    if not alternatives:
-        return {"match_none": {}}
+    alternatives = [{"bool": {"must": [
+        {"bool": {"should": [{"term": {"name_text": {"value": token, "boost": NAME_BOOST}}},
+                             {"term": {"body_text": {"value": token}}}],
+                  "minimum_should_match": 1}} for token in alternative]}} for alternative in group]
     return {"bool": {"should": alternatives, "minimum_should_match": 1}}
 
 
@@ -370,7 +381,12 @@ def geo_sort(point: GeoPoint) -> dict[str, Any]:
 
 
 def build_sort(query: SearchQuery) -> list[Any]:
+    """The contract's orders; ties end on the result's id: the document id, or per service the
+    service id (collapsed groups are ordered by their top hit's sort values, so service_id
+    comes before the document id that only picks the representative within a service)."""
     by_name: list[Any] = [{"name": {"order": "asc"}}, {"id": {"order": "asc"}}]
+    if query.unit == "service":
+        by_name.insert(1, {"service_id": {"order": "asc"}})
     near = [geo_sort(query.point)] if query.point is not None else []
     if query.sort == "distance":
         return [*near, *by_name]

@@ -233,9 +233,9 @@ def test_proximity_is_haversine_and_excludes_unlocated_documents() -> None:
      {"languages": frozenset({"en"})}),
     (SearchQuery(delivery=frozenset({"online", "telephone"})), {"delivery": frozenset({"online", "in_person"})},
      {"delivery": frozenset({"in_person"})}),
-    (SearchQuery(modified_after=datetime.datetime(2024, 5, 1, 12, tzinfo=datetime.UTC)),
-     {"last_modified": datetime.datetime(2024, 5, 1, 12, 0, 0, 1, tzinfo=datetime.UTC)},
-     {"last_modified": datetime.datetime(2024, 5, 1, 12, tzinfo=datetime.UTC)}),  # strictly after, to the µs
+    (SearchQuery(modified_after=datetime.datetime(2024, 5, 1, 12, 0, 0, 2, tzinfo=datetime.UTC)),
+     {"last_modified": datetime.datetime(2024, 5, 1, 12, 0, 0, 2, tzinfo=datetime.UTC)},  # at or after (as SQL)
+     {"last_modified": datetime.datetime(2024, 5, 1, 12, 0, 0, 1, tzinfo=datetime.UTC)}),  # to the microsecond
     (SearchQuery(modified_after=datetime.datetime(2024, 5, 1, tzinfo=datetime.UTC)),
      {"last_modified": datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)}, {"last_modified": None}),
 ])
@@ -273,6 +273,16 @@ def test_text_groups_and_alternatives() -> None:
     assert found(SearchQuery(text=((("walk",),),)), *documents) == ["name", "body"]
     assert found(SearchQuery(text=((("walk",),), lonely)), *documents) == []  # groups AND
     assert found(SearchQuery(text=((("club",), ("lone",)),)), *documents) == ["body", "half"]
+
+
+def test_degenerate_text_restricts_nothing() -> None:
+    """A group with an empty alternative (or no alternative, or only tokens no index holds)
+    matches anything, so it is dropped, as the SQL backend drops it."""
+    documents = [doc("a", name_text="walk"), doc("b", name_text="club", body_text="")]
+    assert found(SearchQuery(text=((("walk",), ()),)), *documents) == ["a", "b"]
+    assert found(SearchQuery(text=((), (("walk",),))), *documents) == ["a"]
+    assert found(SearchQuery(text=((("-",),),)), *documents) == ["a", "b"]
+    assert "must" not in build_query(SearchQuery(text=((("-", "'"),),)))["bool"]
 
 
 def test_text_matches_whole_tokens_only() -> None:
@@ -371,6 +381,9 @@ def test_sorts() -> None:
     assert relevance[2:] == by_distance[1:]
     assert build_search(SearchQuery(sort="relevance"))["sort"] == [{"_score": {"order": "desc"}}, *by_distance[1:]]
     assert build_search(SearchQuery(sort="name", point=LEEDS))["sort"] == by_distance[1:]
+    # One hit per service: services tie by service id (the document id only picks within one).
+    per_service = build_search(SearchQuery(unit="service", sort="name"))["sort"]
+    assert per_service == [{"name": {"order": "asc"}}, {"service_id": {"order": "asc"}}, {"id": {"order": "asc"}}]
 
 
 def test_paging_and_exact_document_totals() -> None:
