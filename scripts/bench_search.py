@@ -32,11 +32,20 @@ list with two gunicorn workers under concurrent load (``wrk`` when installed, el
 Every response must be a 200 with the expected items (see ``Kind``); otherwise the run aborts:
 a benchmark that measures errors is worthless. Prints one JSON object on stdout; progress on stderr.
 
+``--runs N`` repeats the measurements (backends interleaved) and reports each run and the median;
+``summary`` gives the medians next to ``goals`` per backend and query kind.
+
 Usage::
 
-    .venv/bin/python scripts/bench_search.py                        # 200,000, sqlite and postgresql
+    .venv/bin/python scripts/bench_search.py --runs 2               # 200,000, sqlite and postgresql
     .venv/bin/python scripts/bench_search.py --quick --backend sqlite
     .venv/bin/python scripts/bench_search.py --size 50000 --requests 300 --load-seconds 10
+    .venv/bin/python scripts/bench_search.py --load-only            # build (or check) the cached databases
+
+Options: ``--size``, ``--quick`` (20,000, 100 requests, 8 s of load), ``--backend sqlite,postgresql``,
+``--requests N`` per kind (400), ``--runs N`` (1), ``--seed``, ``--kinds a,b`` (a subset of the kinds
+above), ``--load-seconds`` (20), ``--connections`` (8), ``--gunicorn-workers`` (2; 0 skips requests/s),
+``--no-wrk``, ``--postgres-url``, ``--cache-dir``, ``--rebuild``, ``--reindex``, ``--load-only``.
 
 The numbers are reported next to ``goals``, never asserted.
 """
@@ -1048,11 +1057,10 @@ def measure_load(url: str, paths: dict[str, list[str]], args: argparse.Namespace
 
 def bench_backend(name: str, prepared: Prepared, params: dict[str, list[dict[str, str]]],
                   args: argparse.Namespace) -> dict[str, Any]:
+    """One measurement of one backend: werkzeug HTTP, bare backend.search, gunicorn requests/s."""
     search_backend = "elasticsearch" if name == "elasticsearch" else "sql"
     app = make_app(prepared.url, search_backend)
-    result: dict[str, Any] = {"database": make_url(prepared.url).render_as_string(hide_password=True),
-                              "search_backend": search_backend, "data_reused": prepared.reused,
-                              "prepare": prepared.state}
+    result: dict[str, Any] = {}
     paths = {kind.name: [path_of(kind, p) for p in params[kind.name]] for kind in args.kinds}
     gc.collect()
     result["load_average_before_timing"] = [round(x, 2) for x in os.getloadavg()]
@@ -1065,20 +1073,51 @@ def bench_backend(name: str, prepared: Prepared, params: dict[str, list[dict[str
     with app.app_context():
         db.engine().dispose()
     if args.gunicorn_workers:
+        key = f"gunicorn_{args.gunicorn_workers}_workers"
         progress(f"[{name}] gunicorn {args.gunicorn_workers} workers, {args.connections} connections, "
                  f"{args.load_seconds:g} s of the mixed queries")
-        saved = {k: os.environ.get(k) for k in ("WAYMARK_SEARCH_BACKEND",)}
+        saved = os.environ.get("WAYMARK_SEARCH_BACKEND")
         os.environ["WAYMARK_SEARCH_BACKEND"] = search_backend
         try:
-            result[f"gunicorn_{args.gunicorn_workers}_workers"] = measure_load(prepared.url, paths, args)
+            result[key] = measure_load(prepared.url, paths, args)
         finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-        progress(f"[{name}] {result[f'gunicorn_{args.gunicorn_workers}_workers']['requests_per_s']} requests/s")
+            if saved is None:
+                os.environ.pop("WAYMARK_SEARCH_BACKEND", None)
+            else:
+                os.environ["WAYMARK_SEARCH_BACKEND"] = saved
+        progress(f"[{name}] {result[key]['requests_per_s']} requests/s")
     return result
+
+
+def median_of(runs: Sequence[Any]) -> Any:
+    """The median of each number over the runs (dicts merged key by key); a flag holds if it held in all."""
+    first = runs[0]
+    if isinstance(first, dict):
+        return {k: median_of([r[k] for r in runs if isinstance(r, dict) and k in r]) for k in first}
+    if isinstance(first, bool):
+        return all(runs)
+    if isinstance(first, (int, float)):
+        return round(statistics.median(runs), 2)
+    return first
+
+
+def headline(backends: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """Per backend the median figures next to the goals, one line per query kind."""
+    out: dict[str, Any] = {}
+    for name, result in backends.items():
+        median = result["median"]
+        line: dict[str, Any] = {}
+        for kind in args.kinds:
+            http, bare = median["http"][kind.name], median["bare"][kind.name]
+            line[kind.name] = {"http_p50_ms": http["p50_ms"], "http_p95_ms": http["p95_ms"],
+                               "bare_p50_ms": bare["p50_ms"], "bare_p95_ms": bare["p95_ms"],
+                               "meets_goals": http["meets_goals"]}
+        load = median.get(f"gunicorn_{args.gunicorn_workers}_workers")
+        if load:
+            line["requests_per_s"] = load["requests_per_s"]
+            line["requests_per_s_meets_goal"] = load["meets_goal"]
+        out[name] = line
+    return out
 
 
 # --- command line -----------------------------------------------------------------------------------
@@ -1093,6 +1132,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "WAYMARK_ELASTICSEARCH_URL is set)")
     parser.add_argument("--requests", type=int, default=None, help="timed requests per query kind (default 400)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=1, help="measurements per backend; the report gives medians")
     parser.add_argument("--load-seconds", type=float, default=None, help="seconds of load for requests/s (20)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent clients for requests/s")
     parser.add_argument("--gunicorn-workers", type=int, default=2, help="0: skip the requests/s measurement")
@@ -1121,8 +1161,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if not names or set(names) - set(known):
         parser.error(f"--kinds: choose from {', '.join(known)}")
     args.kinds = [known[name] for name in names]
-    if args.size < 1000 or args.requests < 20:
-        parser.error("--size must be at least 1000 and --requests at least 20")
+    if args.size < 1000 or args.requests < 20 or args.runs < 1:
+        parser.error("--size must be at least 1000, --requests at least 20 and --runs at least 1")
     return args
 
 
@@ -1149,6 +1189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     report: dict[str, Any] = {
         "size": args.size, "seed": args.seed, "per_page": PER_PAGE, "requests_per_kind": args.requests,
+        "runs": args.runs,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "wrk": bool(shutil.which("wrk"))},
         "goals": GOALS,
@@ -1177,12 +1218,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         saved.parent.mkdir(parents=True, exist_ok=True)
         saved.write_text(json.dumps(params))
     report["example_paths"] = {kind.name: path_of(kind, params[kind.name][0]) for kind in args.kinds}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in args.backends}
     try:
-        for name in args.backends:
-            report["backends"][name] = bench_backend(name, prepared[name], params, args)
+        for run in range(args.runs):
+            for name in args.backends:  # interleaved, so a busy spell on the machine hits both
+                progress(f"--- run {run + 1} of {args.runs}: {name}")
+                runs[name].append(bench_backend(name, prepared[name], params, args))
     except Dishonest as exc:
         progress(f"ABORTED, nothing measured is worth reporting: {exc}")
         return 2
+    for name in args.backends:
+        report["backends"][name] = {
+            "database": make_url(prepared[name].url).render_as_string(hide_password=True),
+            "search_backend": "elasticsearch" if name == "elasticsearch" else "sql",
+            "data_reused": prepared[name].reused, "prepare": prepared[name].state,
+            "median": median_of(runs[name]), "runs": runs[name]}
+    report["summary"] = headline(report["backends"], args)
     print(json.dumps(report, indent=2))
     return 0
 
