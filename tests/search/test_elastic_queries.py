@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import inspect
 import json
 import random
 from collections.abc import Callable
@@ -574,3 +575,166 @@ def test_failed_rebuild_leaves_the_alias_alone() -> None:
     calls = recorder.paths()
     assert ("POST", "/_aliases") not in calls
     assert calls[-1] == ("DELETE", calls[0][1])  # the half-built index is dropped
+
+
+# -- the contract suite's queries against a simulated server ------------------------------------
+
+class SimulatedCluster:
+    """Just enough of an Elasticsearch node to serve the backend: indices and aliases, bulk,
+    scroll-free search with ``evaluate`` for matching, field/geo/score sorts, collapse with an
+    inner hit, composite pages and counts. Scores are a crude stand-in for BM25 (the sum of
+    matching term boosts), so relevance *order* is not what this checks."""
+
+    def __init__(self) -> None:
+        self.indices: dict[str, dict[str, dict[str, Any]]] = {}
+        self.aliases: dict[str, str] = {}
+
+    def handle(self, method: str, path: str, params: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        parts = path.strip("/").split("/")
+        if method == "HEAD":
+            return (200 if parts[0] in self.indices or parts[0] in self.aliases else 404), None
+        if parts[:2] == ["_search", "scroll"]:  # the scroll's next (empty) page, then clearing it
+            return 200, {"_scroll_id": "s1", "_shards": {"total": 1, "successful": 1, "skipped": 0},
+                         "hits": {"hits": []}} if method == "POST" else {"succeeded": True, "num_freed": 1}
+        if parts[-1] == "_bulk":
+            return 200, self._bulk(parts[0] if len(parts) == 2 else None, body)
+        if method == "PUT" and len(parts) == 1:
+            self.indices[parts[0]] = {}
+            self.aliases.update({alias: parts[0] for alias in (body or {}).get("aliases", {})})
+            return 200, {"acknowledged": True}
+        if parts[0] == "_alias":
+            behind = [index for alias, index in self.aliases.items() if alias == parts[1]]
+            return (200, {i: {"aliases": {parts[1]: {}}} for i in behind}) if behind else (404, {"status": 404})
+        if parts[0] == "_aliases":
+            for action in body["actions"]:
+                (kind, spec), = action.items()
+                if kind == "add":
+                    self.aliases[spec["alias"]] = spec["index"]
+                elif kind == "remove":
+                    self.aliases.pop(spec["alias"])
+            return 200, {"acknowledged": True}
+        if method == "DELETE":
+            self.indices.pop(parts[0], None)
+            return 200, {"acknowledged": True}
+        if parts[-1] in ("_settings", "_refresh"):
+            return 200, {"acknowledged": True}
+        index = self.indices.get(self.aliases.get(parts[0], parts[0]))
+        if index is None:
+            return 404, {"error": {"type": "index_not_found_exception"}, "status": 404}
+        if parts[-1] == "_count":
+            return 200, {"count": len(index)}
+        return 200, self._search(index, body)
+
+    def _bulk(self, default: str | None, lines: list[dict[str, Any]]) -> dict[str, Any]:
+        items, i = [], 0
+        while i < len(lines):
+            (op, meta), = lines[i].items()
+            index = self.indices[self.aliases.get(meta.get("_index", default), meta.get("_index", default))]
+            if op == "delete":
+                index.pop(meta["_id"], None)
+                i += 1
+            else:
+                index[meta["_id"]] = lines[i + 1]
+                i += 2
+            items.append({op: {"_id": meta["_id"], "status": 200}})
+        return {"errors": False, "items": items}
+
+    def _search(self, index: dict[str, dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
+        if "sort" not in body or body["sort"] == "_doc":  # the first page of replace's scroll: all of it
+            hits = [{"_id": key} for key, source in index.items() if evaluate(body["query"], source)]
+            return {"_scroll_id": "s1", "_shards": {"total": 1, "successful": 1, "skipped": 0}, "hits": {"hits": hits}}
+        query = body["query"]
+        matching = [(key, source, _score(query, source)) for key, source in index.items()
+                    if evaluate(query, source)]
+        ordered = sorted(matching, key=lambda hit: _sort_key(body["sort"], hit))
+        out: dict[str, Any] = {"hits": {"total": {"value": len(matching), "relation": "eq"}, "hits": []}}
+        collapse = body.get("collapse")
+        if collapse:
+            first: dict[str, tuple[str, dict[str, Any], float]] = {}
+            for candidate in ordered:
+                first.setdefault(candidate[1][collapse["field"]], candidate)
+            ordered = list(first.values())
+        for key, source, _s in ordered[body["from"]:body["from"] + body["size"]]:
+            hit: dict[str, Any] = {"_id": key, "_source": {k: v for k, v in source.items() if k in body["_source"]}}
+            if collapse and "inner_hits" in collapse:
+                inner = collapse["inner_hits"]
+                group = [h for h in matching if h[1]["service_id"] == source["service_id"]]
+                best = sorted(group, key=lambda h: _sort_key(inner["sort"], h))[0]
+                hit["inner_hits"] = {inner["name"]: {"hits": {"hits": [
+                    {"_id": best[0], "_source": {k: v for k, v in best[1].items() if k in inner["_source"]}}]}}}
+            out["hits"]["hits"].append(hit)
+        if "aggs" in body:
+            composite = body["aggs"][SERVICES_AGG]["composite"]
+            services = sorted({source["service_id"] for _k, source, _s in matching})
+            after = composite.get("after", {}).get("service_id")
+            page = [s for s in services if after is None or s > after][:composite["size"]]
+            out["aggregations"] = {SERVICES_AGG: {"buckets": [{"key": {"service_id": s}, "doc_count": 1} for s in page],
+                                                  **({"after_key": {"service_id": page[-1]}} if page else {})}}
+        return out
+
+
+def _score(query: dict[str, Any], source: dict[str, Any]) -> float:
+    """Sum of the boosts of the text terms that match (a stand-in for BM25)."""
+    total = 0.0
+    for text_field in ("name_text", "body_text"):
+        def walk(node: Any, field: str = text_field) -> None:
+            nonlocal total
+            if isinstance(node, dict):
+                term = node.get("term", {}).get(field)
+                if isinstance(term, dict) and term["value"] in source.get(field, "").split():
+                    total += term.get("boost", 1.0)
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+        walk(query.get("bool", {}).get("must", []))
+    return total
+
+
+def _sort_key(sort: list[dict[str, Any]], hit: tuple[str, dict[str, Any], float]) -> tuple[Any, ...]:
+    key: list[Any] = []
+    _id, source, score = hit
+    for clause in sort:
+        (field, spec), = clause.items()
+        if field == "_score":
+            key.append(-score)
+        elif field == "_geo_distance":
+            point, location = spec["location"], source.get("location")
+            key.append(float("inf") if location is None else
+                       haversine_m(point["lat"], point["lon"], location["lat"], location["lon"]))
+        else:
+            assert spec == {"order": "asc"}
+            key.append(source[field])
+    return tuple(key)
+
+
+def test_contract_queries_on_a_simulated_server() -> None:
+    """The contract suite's documents and combined queries, through the real client, the backend
+    and ``SimulatedCluster``: ids in order, exact totals, distances, paging and replace."""
+    from tests.search import test_contract as contract
+
+    cluster = SimulatedCluster()
+    backend = ElasticsearchBackend("http://es.invalid:9200", "waymark", Recorder(cluster.handle).client())
+    assert backend.rebuild(None, contract.DOCS) == len(contract.DOCS)  # type: ignore[arg-type]
+
+    def search(**fields: Any) -> Any:
+        fields.setdefault("per_page", 100)
+        return backend.search(None, SearchQuery(**fields))  # type: ignore[arg-type]
+
+    for fields in contract.MIX:
+        contract.check(search, **fields)  # type: ignore[arg-type]
+    single = [test for name, test in vars(contract).items()
+              if name.startswith("test_") and list(inspect.signature(test).parameters) == ["search"]]
+    assert len(single) >= 10
+    for test in single:
+        test(search)
+    for fields in ({"point": contract.HERE, "sort": "distance"}, {"sort": "name"},
+                   {"point": contract.HERE, "unit": "service"}):
+        everything = search(**fields)
+        pages = [search(**fields, page=page, per_page=3) for page in range(1, 10)]
+        assert [key for page in pages for key in page.ids] == everything.ids
+        assert {page.total for page in pages} == {everything.total}
+    assert backend.rebuild(None, contract.DOCS) == len(contract.DOCS)  # type: ignore[arg-type]
+    assert len(cluster.indices) == 1  # the first index was dropped after the swap
+    contract.test_replace_swaps_one_service(search, backend, None)  # type: ignore[arg-type]
