@@ -10,6 +10,8 @@ into stable Waymark UUIDs with ``importers.identity.scope_ids``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -35,6 +37,17 @@ class SourceRecord:
     origin: str = ""  # where in the feed: "services.csv row 12", "page 3 item 7"
     problems: list[str] = field(default_factory=list)  # readable reasons to quarantine
     stage: str = "normalise"  # the stage the problems arose in
+    # Set by ``importers.identity.prepare`` (an adapter may do it while reading, see there):
+    digest: str | None = None  # content_hash(raw, record, problems) of the record as read
+    scoped_for: str | None = None  # the source whose Waymark ids ``record`` now has
+
+
+_HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"))  # made once, not per record
+
+
+def content_hash(raw: Any, record: dict[str, Any] | None, problems: list[str]) -> str:
+    """sha256 of a record as its source gave it: the harvest writes nothing when this is unchanged."""
+    return hashlib.sha256(_HASH_ENCODER.encode([raw, record, problems]).encode()).hexdigest()
 
 
 class Feed(Protocol):

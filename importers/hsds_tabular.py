@@ -26,10 +26,12 @@ import tempfile
 import traceback
 import zipfile
 from collections.abc import Callable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from importers.base import KINDS, FeedError, SourceRecord
+from importers.identity import prepare
 from schema.hsds import Node, plan
 from schema.nesting import Fetch, assemble, load_graph
 from schema.records import number_fields, to_json_value
@@ -54,6 +56,7 @@ class TabularFeed:
         self.complete = False
         self.not_modified = False
         self.fingerprint: str | None = None  # sha256 of the package's files, for "unchanged" checks
+        self.prepare_for: str | None = None  # a source name: records come prepared for it (identity.prepare)
 
     def records(self) -> Iterator[SourceRecord]:
         with tempfile.TemporaryDirectory(prefix="waymark-tabular-") as scratch:
@@ -64,9 +67,9 @@ class TabularFeed:
                 return
             database = Path(scratch) / "package.sqlite"
             if _package_bytes(folder) >= WORKER_MIN_BYTES:
-                yield from _read_in_worker(folder, database)
+                yield from _read_in_worker(folder, database, self.prepare_for)
             else:
-                yield from _read(folder, database)
+                yield from _read(folder, database, self.prepare_for)
         self.complete = True
 
     def _unpack(self, scratch: Path) -> Path:
@@ -87,15 +90,18 @@ class TabularFeed:
         raise FeedError(f"{path}: not a folder or zip file holding an HSDS tabular package")
 
 
-def _read(folder: Path, database: Path) -> Iterator[SourceRecord]:
-    """Every record of the package in ``folder``, through a scratch database at ``database``."""
+def _read(folder: Path, database: Path, prepare_for: str | None = None) -> Iterator[SourceRecord]:
+    """Every record of the package in ``folder``, through a scratch database at ``database``,
+    prepared for the source ``prepare_for`` if given."""
     connection = _scratch_database(database)
     try:
         tables = _load_tables(folder, connection)
-        yield from _duplicates(connection, tables)
-        for kind in KINDS:
-            if kind in tables:
-                yield from _records_of(kind, connection, tables)
+        records = chain(_duplicates(connection, tables),
+                        *(_records_of(kind, connection, tables) for kind in KINDS if kind in tables))
+        if prepare_for is None:
+            yield from records
+        else:
+            yield from (prepare(record, prepare_for) for record in records)
     finally:
         connection.close()
 
@@ -103,7 +109,8 @@ def _read(folder: Path, database: Path) -> Iterator[SourceRecord]:
 # Reading a large package in a worker process.
 #
 # Joining the tables into nested records is a quarter of a first harvest's time and all
-# of a re-read's, and needs nothing from the harvest: a package of ``WORKER_MIN_BYTES``
+# of a re-read's, and needs nothing from the harvest (nor do the content hashes and Waymark
+# ids the harvest needs, made there too when the feed is told its source): a package of ``WORKER_MIN_BYTES``
 # or more is read by a second Python process (``python -m importers.hsds_tabular``: a
 # fresh interpreter, sharing nothing with the caller), which pickles its records to its
 # standard output a batch at a time while the harvest writes the batch before. A pipe
@@ -118,9 +125,10 @@ def _package_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*.csv") if path.is_file())
 
 
-def _read_in_worker(folder: Path, database: Path) -> Iterator[SourceRecord]:
+def _read_in_worker(folder: Path, database: Path, prepare_for: str | None = None) -> Iterator[SourceRecord]:
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    worker = subprocess.Popen([sys.executable, "-m", __name__, str(folder), str(database)],
+    prepare_args = [] if prepare_for is None else [prepare_for]
+    worker = subprocess.Popen([sys.executable, "-m", __name__, str(folder), str(database), *prepare_args],
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=environment)
     assert worker.stdout is not None
     try:
@@ -145,12 +153,12 @@ def _read_in_worker(folder: Path, database: Path) -> Iterator[SourceRecord]:
         worker.wait()
 
 
-def _serve(folder: Path, database: Path, out: BinaryIO) -> None:
+def _serve(folder: Path, database: Path, out: BinaryIO, prepare_for: str | None = None) -> None:
     """The worker: ``_read`` pickled to ``out`` as ("records", [...]) batches, then ("done", None),
     or ("feed error", message) or ("error", traceback)."""
     try:
         batch: list[SourceRecord] = []
-        for record in _read(folder, database):
+        for record in _read(folder, database, prepare_for):
             batch.append(record)
             if len(batch) >= BATCH:
                 pickle.dump(("records", batch), out, pickle.HIGHEST_PROTOCOL)
@@ -337,4 +345,4 @@ def _records_of(kind: str, connection: sqlite3.Connection, tables: dict[str, lis
 if __name__ == "__main__":  # the worker process of _read_in_worker
     records_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything printed goes to stderr, not into the records
-    _serve(Path(sys.argv[1]), Path(sys.argv[2]), records_out)
+    _serve(Path(sys.argv[1]), Path(sys.argv[2]), records_out, sys.argv[3] if len(sys.argv) > 3 else None)

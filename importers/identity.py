@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from importers.base import KINDS, SourceRecord, content_hash
 from schema.hsds import Node, plan
 
 WAYMARK_NAMESPACE = uuid.UUID("6f0d6b8e-4e0c-5d6a-9a43-7a1f2b3c4d5e")
@@ -88,6 +89,23 @@ def _target(field: str, row: dict[str, Any]) -> str | None:
 def scope_ids(source: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
     """A copy of a nested record of ``kind`` with every id and reference scoped to ``source``."""
     return _scoper(kind).scope(_Scoping(source, _REMEMBERED.of(source)), record, None)
+
+
+def prepare(item: SourceRecord, source: str) -> SourceRecord:
+    """``item`` with its content hash made and its ids scoped to ``source``, as the harvest needs them.
+
+    Both cost about as much as everything else the harvest does for a record, and need
+    nothing but the record: an adapter that reads in a worker process (the tabular
+    package reader) prepares its records there, on the other core. The harvest uses
+    ``digest`` and a record ``scoped_for`` its source as they are, and makes them itself
+    for records that come unprepared."""
+    if item.digest is not None or item.scoped_for is not None:
+        return item
+    item.digest = content_hash(item.raw, item.record, item.problems)
+    if item.record is not None and item.kind in KINDS:
+        item.record = scope_ids(source, item.kind, item.record)
+    item.scoped_for = source
+    return item
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime
 import gc
-import hashlib
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -36,6 +34,7 @@ from app.models.staging import HarvestRun, Source, StagedRecord
 from app.services.geocode import fill_coordinates
 from app.services.publish import RecordError, Written, insert_rows, publish, unpublish, update_rows
 from importers.base import KINDS, Feed, FeedError, SourceRecord
+from importers.base import content_hash as record_hash
 from importers.identity import SHARED_TABLES, scope_ids
 
 BATCH = 500
@@ -72,12 +71,11 @@ class RunSummary:
         }
 
 
-_HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"))  # made once, not per record
-
-
 def content_hash(item: SourceRecord) -> str:
-    payload = _HASH_ENCODER.encode([item.raw, item.record, item.problems])
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """The record's content hash: made by the adapter when it prepared the record, else here."""
+    if item.digest is not None:
+        return item.digest
+    return record_hash(item.raw, item.record, item.problems)
 
 
 def start_run(session: Session, source: Source, incremental: bool, now: datetime.datetime) -> HarvestRun:
@@ -109,6 +107,8 @@ def harvest(session: Session, source: Source, run: HarvestRun, feed: Feed | Call
     written = Written()  # shared rows this harvest wrote, for as long as its batches run
     try:
         feed = feed() if callable(feed) else feed
+        if hasattr(feed, "prepare_for"):  # the feed hashes and scopes its records as it reads them
+            setattr(feed, "prepare_for", source.name)  # noqa: B010 (not every Feed has it)
         with _collecting_per_batch() as collect, _larger_page_cache(session):
             for batch in _batches(feed.records(), BATCH):
                 _stage_batch(session, source, run, batch, now, seen, summary, written, geocoder)
@@ -311,6 +311,8 @@ def _repeated(item: SourceRecord) -> SourceRecord:
 def _normalised(source: Source, item: SourceRecord) -> dict[str, Any] | None:
     if item.record is None or item.kind not in KINDS:
         return None
+    if item.scoped_for == source.name:
+        return item.record
     return scope_ids(source.name, item.kind, item.record)
 
 

@@ -12,7 +12,7 @@ import pytest
 from importers import hsds_tabular
 from importers.base import KINDS, FeedError
 from importers.hsds_tabular import TabularFeed
-from importers.identity import scope_ids
+from importers.identity import prepare, scope_ids
 from tests.conftest import DEMO
 from tests.hsds_assertions import schema_errors
 
@@ -97,3 +97,16 @@ def test_the_worker_process_reads_large_packages_the_same(monkeypatch: pytest.Mo
     (package / "services.csv").write_bytes(text.encode("cp1252"))
     with pytest.raises(FeedError, match=r"services\.csv: not UTF-8"):
         list(TabularFeed(package).records())
+
+
+def test_records_prepared_for_a_source_are_hashed_and_scoped_the_same_in_the_worker(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A feed told its source hashes and scopes its records as it reads them, in the worker process
+    too, exactly as ``identity.prepare`` does for records that come unprepared."""
+    expected = [prepare(r, "council") for r in TabularFeed(DEMO).records()]
+    assert all(r.digest and r.scoped_for == "council" for r in expected)
+    for worker_min_bytes in (10 ** 12, 0):
+        monkeypatch.setattr(hsds_tabular, "WORKER_MIN_BYTES", worker_min_bytes)
+        feed = TabularFeed(DEMO)
+        feed.prepare_for = "council"
+        assert list(feed.records()) == expected
