@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app, request
 from marshmallow import Schema, fields, missing, validate
 
-from app.api.params import DateOrDateTime
+from app.api.params import DAY_NAMES, DAYS, Choices, DateOrDateTime, Day, Moment, TimeOfDay, Words
 from schema.hsds import HSDS_DIR
 from schema.records import UUIDString
 
@@ -27,9 +27,38 @@ EXTRA_DESCRIPTIONS = {
     "page": "Page number, from 1. A page past the end is an empty page.",
     "per_page": "Items per page.",
     "format": "`json` (paged) or `ndjson`: every matching record, one per line, streamed without paging.",
-    "postcode": "A UK postcode or outcode; results are ordered nearest first and carry `distance` in metres.",
-    "proximity": "Only results within this many metres of `postcode` (needs `postcode`).",
+    "postcode": "The patient's UK postcode, postcode sector (`LS6 4`) or outcode (`LS6`): the point searched "
+                "from. Results carry `distance` in metres; a sector or outcode gives an approximate point and "
+                "`search_context` says so. An unknown or terminated postcode is a 400.",
+    "proximity": "Only results within this many metres of the point (default and largest radius are "
+                 "configured; a larger value is capped and `search_context.notices` says so).",
     "minimal": "Only `id` and `last_modified` of each service.",
+    "taxonomy_term_id": "Services with this taxonomy term or any of its descendants. Repeat the parameter "
+                        "(or separate ids with commas) for any of several terms. An unknown term is a 400.",
+    "search": "Ranked full-text search over service name, description, organisation name and taxonomy "
+              "terms, with English stemming and synonyms (\"lonely\" finds befriending). Every word must match.",
+    "day": "Open at some time on this day of the week (`MO`..`SU` or `monday`..`sunday`), Europe/London.",
+    "start_time": "Open at some time at or after this time of day (`HH:MM`), on `day` or on any day.",
+    "end_time": "Open at some time before this time of day (`HH:MM`), on `day` or on any day.",
+    "minimum_age": "Services open to someone at least this old: their age range overlaps "
+                   "[minimum_age, maximum_age].",
+    "maximum_age": "Services open to someone at most this old (see `minimum_age`).",
+}
+EXTENSIONS = {
+    "lat": "Latitude (WGS84) of the point searched from, with `long`: an alternative to `postcode`.",
+    "long": "Longitude (WGS84) of the point searched from, with `lat`.",
+    "place": "A place name or address, found by the configured geocoder (a 400 when none is configured).",
+    "coverage": "Only services whose service area covers the point: by local authority, sub-ICB, health "
+                "board or country code, or by a service-area polygon; national and online services cover "
+                "everywhere. Without `proximity`, no radius applies.",
+    "open_at": "Open at this moment: an ISO 8601 datetime (without an offset: Europe/London time, daylight "
+               "saving included) or `now`.",
+    "age": "Services open to someone of exactly this age.",
+    "cost": "`free`: only services with no charge.",
+    "language": "Services offered in any of these languages (ISO 639 code or English name; comma-separated).",
+    "delivery": "Any of `in_person`, `telephone`, `online` (comma-separated).",
+    "sort": "`distance` (nearest first), `relevance` (best text match first) or `name`. Default: relevance "
+            "with `search`, else distance with a point, else name.",
 }
 
 
@@ -58,6 +87,18 @@ def _field_schema(field: fields.Field) -> dict[str, Any]:
         schema = {"type": "string", "format": "uuid"}
     elif isinstance(field, DateOrDateTime):
         schema = {"type": "string", "format": "date-time"}
+    elif isinstance(field, Moment):
+        schema = {"anyOf": [{"type": "string", "format": "date-time"}, {"const": "now"}]}
+    elif isinstance(field, Day):
+        schema = {"type": "string", "enum": [*DAYS, *DAY_NAMES]}
+    elif isinstance(field, TimeOfDay):
+        schema = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"}
+    elif isinstance(field, Choices):
+        schema = {"type": "string", "pattern": f"^({'|'.join(field.choices)})(,({'|'.join(field.choices)}))*$"}
+    elif isinstance(field, Words):
+        schema = {"type": "string", "minLength": 1, "maxLength": 200}
+    elif isinstance(field, fields.List):
+        schema = {"type": "array", "items": _field_schema(field.inner)}
     else:
         schema = {"type": "string"}
     for rule in field.validators:
@@ -87,9 +128,15 @@ def query_parameters(params: type[Schema]) -> list[dict[str, Any]]:
         schema = _field_schema(field)
         if name == "per_page":
             schema.update(minimum=1, maximum=settings.per_page_max, default=settings.per_page_default)
-        description = EXTRA_DESCRIPTIONS.get(name) or described.get(name, {}).get("description", name)
-        out.append({"name": name, "in": "query", "required": False,
-                    "description": description, "schema": schema})
+        parameter: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": schema}
+        if name in EXTENSIONS:
+            parameter["description"] = "Waymark extension (not in HSDS/ORUK). " + EXTENSIONS[name]
+            parameter["x-waymark-extension"] = True
+        else:
+            parameter["description"] = EXTRA_DESCRIPTIONS.get(name) or described.get(name, {}).get("description", name)
+        if schema.get("type") == "array":
+            parameter.update(style="form", explode=True)
+        out.append(parameter)
     return out
 
 
@@ -103,6 +150,32 @@ ERROR_SCHEMA = {
         "details": {"type": "object"},
     },
 }
+
+
+SEARCH_CONTEXT_SCHEMA = {
+    "type": "object",
+    "description": "Waymark extension: about the search itself, present when it has a point or notices.",
+    "properties": {
+        "point": {"type": "object", "description": "Where distances are measured from.", "properties": {
+            "latitude": {"type": "number"}, "longitude": {"type": "number"},
+            "precision": {"enum": ["postcode", "sector", "outcode", "coordinates", "place"]},
+            "approximate": {"type": "boolean", "description": "True for a sector, outcode or place name."},
+            "label": {"type": "string"}}},
+        "proximity": {"type": "number", "description": "The radius applied, in metres."},
+        "notices": {"type": "array", "items": {"type": "string"},
+                    "description": "Adjustments made to the query (a capped radius, ignored words ...)."},
+    },
+}
+DISTANCE_SCHEMA = {"type": "object", "properties": {"distance": {
+    "type": "number", "description": "Waymark extension: metres from the search point, when one is given."}}}
+
+
+def _document_search_extensions(listing: dict[str, Any]) -> None:
+    """Describe ``search_context`` and each item's ``distance`` in a searched list's response."""
+    schema = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    schema["properties"]["search_context"] = SEARCH_CONTEXT_SCHEMA
+    items = schema["properties"]["contents"]["items"]
+    schema["properties"]["contents"]["items"] = {"allOf": [items, DISTANCE_SCHEMA]}
 
 
 def document(base: str) -> dict[str, Any]:
@@ -127,6 +200,8 @@ def document(base: str) -> dict[str, Any]:
     for resource in RESOURCES:
         listing = doc["paths"][f"/{resource.path}"]["get"]
         listing["parameters"] = query_parameters(resource.params)
+        if resource.searched:
+            _document_search_extensions(listing)
         listing["responses"].update(errors)
         detail = doc["paths"][f"/{resource.path}/{{id}}"]
         detail.setdefault("get", {}).pop("parameters", None)

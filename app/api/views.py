@@ -28,7 +28,6 @@ from app.api.params import (
     OrganizationDetailParams,
     OrganizationParams,
     SearchParams,
-    ServiceAtLocationParams,
     ServiceParams,
     TaxonomyTermParams,
     parse,
@@ -55,14 +54,15 @@ class Resource:
     list_plan: str
     detail_plan: str
     detail_params: type[Schema] | None = None
+    searched: bool = False  # filtered through the search index (``directory.prepare_search``)
 
 
 RESOURCES = [
     Resource("services", "service", ServiceParams, directory.find_services, Service,
-             "service_list", "service"),
-    Resource("service_at_locations", "service_at_location", ServiceAtLocationParams,
+             "service_list", "service", searched=True),
+    Resource("service_at_locations", "service_at_location", ServiceParams,
              directory.find_services_at_locations, ServiceAtLocation,
-             "service_at_location_list", "service_at_location"),
+             "service_at_location_list", "service_at_location", searched=True),
     Resource("organizations", "organization", OrganizationParams, directory.find_organizations,
              Organization, "organization_list", "organization", OrganizationDetailParams),
     Resource("taxonomies", "taxonomy", SearchParams, directory.find_taxonomies, Taxonomy,
@@ -87,8 +87,9 @@ def reading(session: Session) -> Session:
 
 
 def envelope(page: directory.Page, contents: list[dict[str, Any]]) -> dict[str, Any]:
-    """The HSDS paging envelope, exactly."""
-    return {
+    """The HSDS paging envelope, exactly, plus Waymark's ``search_context`` extension when a
+    search has a point or something to report (an approximate point, a capped radius)."""
+    body = {
         "total_items": page.total,
         "total_pages": page.total_pages,
         "page_number": page.page,
@@ -98,6 +99,9 @@ def envelope(page: directory.Page, contents: list[dict[str, Any]]) -> dict[str, 
         "empty": len(contents) == 0,
         "contents": contents,
     }
+    if page.context:
+        body["search_context"] = page.context
+    return body
 
 
 def _contents(resource: Resource, page: directory.Page, filters: dict[str, Any],
@@ -116,7 +120,9 @@ def _contents(resource: Resource, page: directory.Page, filters: dict[str, Any],
 def list_view(resource: Resource) -> Callable[[], Any]:
     def view() -> Any:
         session = reading(db.session())
-        filters = directory.resolve_places(session, parse(resource.params, request.args))
+        filters = parse(resource.params, request.args)
+        if resource.searched:
+            filters = directory.prepare_search(session, filters, current_app.config["WAYMARK"])
         if filters["format"] == "ndjson":
             return Response(stream_with_context(_ndjson(resource, filters)), mimetype="application/x-ndjson")
         page = resource.find(session, filters)

@@ -25,7 +25,9 @@ Semantics every backend must honour (the contract suite checks each):
   distance. With a point, documents without coordinates match only when the query does not
   restrict by distance (``proximity`` is None) and they sort after all located ones.
 - ``unit == "service"``: one hit per service, its nearest matching document; ids are
-  service ids and ``total`` counts services. Otherwise ids are document ids.
+  service ids and ``total`` counts services. ``unit == "service_at_location"``: only
+  documents with a ``location_id`` (a service with no location is not a service at a
+  location); ids are document ids.
 - ``sort``: "distance" (nearest first, ties by name then id), "relevance" (best text match
   first, ties by distance when there is a point, then name, then id), "name" (name, id).
 - ``total`` is exact.

@@ -224,6 +224,8 @@ def usable_text(text: TextQuery) -> list[list[list[str]]]:
 def filters(query: SearchQuery) -> list[dict[str, Any]]:
     """One clause per restriction the query makes, all of which must hold (AND)."""
     out: list[dict[str, Any]] = []
+    if query.unit == "service_at_location":  # a service with no location is no service at a location
+        out.append({"exists": {"field": "location_id"}})
     if query.point is not None and query.proximity is not None:
         # Elasticsearch refuses a distance of zero; a millimetre keeps "at this very point".
         radius = max(float(query.proximity), MIN_DISTANCE_M)

@@ -1,29 +1,30 @@
 """Read queries over the golden directory: filters, ordering and paging.
 
 Each ``find_*`` returns a ``Page`` of ids plus the exact total; the API compiles the
-ids into HSDS records with ``app.services.compile``.
+ids into HSDS records with ``app.services.compile``. Services and services at
+locations are found through the search index (``app.search``): ``prepare_search``
+turns the API's parameters into a ``SearchQuery`` once per request.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.geo.distance import bounding_box, haversine_m
-from app.geo.postcodes import Point, locate, normalise
-from app.models.hsds import (
-    Attribute,
-    Location,
-    Organization,
-    Service,
-    ServiceAtLocation,
-    Taxonomy,
-    TaxonomyTerm,
-)
+from app.config import Settings
+from app.geo.areas import areas_at
+from app.geo.place import Place, PlaceError, configured_geocoder, resolve_place
+from app.models.hsds import Organization, Taxonomy, TaxonomyTerm
+from app.search import backend_of
+from app.search.backend import GeoPoint, OpenAt, SearchQuery, Sort, Unit
+from app.search.opening import MINUTES_PER_DAY, week_minute
+from app.search.text import parse_query
 
 
 class FilterError(ValueError):
@@ -41,6 +42,7 @@ class Page:
     page: int
     per_page: int
     extras: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> extension fields
+    context: dict[str, Any] | None = None  # about the search itself: its point, radius, notices
 
     @property
     def total_pages(self) -> int:
@@ -56,25 +58,6 @@ def _like(column: Any, word: str) -> Any:
     return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
-def _service_filters(filters: dict[str, Any]) -> list[Any]:
-    clauses: list[Any] = []
-    for word in _words(filters.get("search", "")):
-        org_match = exists().where(Organization.id == Service.organization_id, _like(Organization.name, word))
-        clauses.append(or_(_like(Service.name, word), _like(Service.description, word), org_match))
-    if "taxonomy_term_id" in filters:
-        clauses.append(exists().where(Attribute.link_id == Service.id,
-                                      Attribute.taxonomy_term_id == filters["taxonomy_term_id"]))
-    if "taxonomy_id" in filters:
-        clauses.append(exists().where(Attribute.link_id == Service.id,
-                                      Attribute.taxonomy_term_id == TaxonomyTerm.id,
-                                      TaxonomyTerm.taxonomy_id == filters["taxonomy_id"]))
-    if "organization_id" in filters:
-        clauses.append(Service.organization_id == filters["organization_id"])
-    if "modified_after" in filters:
-        clauses.append(Service.last_modified >= filters["modified_after"])
-    return clauses
-
-
 def _paged(session: Session, stmt: Select[Any], order: list[Any], page: int, per_page: int) -> Page:
     total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     ids = list(session.execute(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)).scalars())
@@ -82,57 +65,123 @@ def _paged(session: Session, stmt: Select[Any], order: list[Any], page: int, per
 
 
 def find_services(session: Session, filters: dict[str, Any]) -> Page:
-    stmt = select(Service.id).where(*_service_filters(filters))
-    return _paged(session, stmt, [Service.name, Service.id], filters["page"], filters["per_page"])
+    """Services, each once at its nearest matching location (see ``prepare_search``)."""
+    return _search(session, filters, "service")
 
 
 def find_services_at_locations(session: Session, filters: dict[str, Any]) -> Page:
-    stmt = (select(ServiceAtLocation.id).join(Service, Service.id == ServiceAtLocation.service_id)
-            .where(*_service_filters(filters)))
-    point: Point | None = filters.get("point")
-    if point is None:
-        return _paged(session, stmt, [Service.name, ServiceAtLocation.id], filters["page"], filters["per_page"])
-    return _by_distance(session, stmt, point, filters)
+    """One row per service at a location (and per service with no location)."""
+    return _search(session, filters, "service_at_location")
 
 
-def resolve_places(session: Session, filters: dict[str, Any]) -> dict[str, Any]:
-    """Turn a ``postcode`` filter into a ``point``, so a bad one fails before any output."""
-    if "postcode" in filters:
-        return {**filters, "point": patient_point(session, filters["postcode"])}
-    return filters
+def _search(session: Session, filters: dict[str, Any], unit: Unit) -> Page:
+    query = dataclasses.replace(filters["query"], unit=unit, page=filters["page"], per_page=filters["per_page"])
+    found = backend_of(session).search(session, query)
+    extras = {i: {"distance": round(d, 1)} for i, d in found.distances.items()}
+    return Page(found.ids, found.total, query.page, query.per_page, extras, filters.get("context"))
 
 
-def patient_point(session: Session, postcode: str) -> Point:
-    normalised = normalise(postcode)
-    if normalised is None:
-        raise FilterError("postcode", f"{postcode!r} is not a UK postcode or outcode.")
-    point = locate(session, normalised)
-    if point is None:
-        raise FilterError("postcode", f"{normalised} is not a known UK postcode.")
-    return point
+def prepare_search(session: Session, filters: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Resolve the parsed parameters of a service search into ``filters["query"]`` (a
+    ``SearchQuery`` without paging) and ``filters["context"]`` (what the response reports
+    about the search point and any adjustment). A bad value fails here, before any output."""
+    notices: list[str] = []
+    place = _place(session, filters, settings)
+    point = GeoPoint(place.latitude, place.longitude) if place else None
+    proximity = filters.get("proximity")
+    if proximity is not None and proximity > settings.search_max_proximity:
+        notices.append(f"proximity {proximity:.0f} m is more than the largest radius allowed; "
+                       f"searched within {settings.search_max_proximity} m instead.")
+        proximity = float(settings.search_max_proximity)
+    if point is not None and proximity is None and not filters.get("coverage"):
+        proximity = float(settings.search_default_proximity)
+        notices.append(f"No proximity given: searched within {settings.search_default_proximity} m.")
+    text = parse_query(filters["search"]) if "search" in filters else ()
+    if "search" in filters and not text:
+        notices.append("The search words are all too common to search by; they were ignored.")
+    sort: Sort = filters.get("sort") or ("relevance" if text else "distance" if point else "name")
+    if sort == "relevance" and not text:
+        sort = "distance" if point else "name"
+    query = SearchQuery(
+        sort=sort,
+        point=point,
+        proximity=proximity,
+        text=text,
+        term_ids=_known_terms(session, filters.get("taxonomy_term_id", [])),
+        taxonomy_id=filters.get("taxonomy_id"),
+        organization_id=filters.get("organization_id"),
+        modified_after=filters.get("modified_after"),
+        windows=_windows(filters.get("day"), filters.get("start_time"), filters.get("end_time")),
+        open_at=_open_at(filters["open_at"]) if "open_at" in filters else None,
+        age_range=_age_range(filters),
+        free=filters.get("cost") == "free",
+        languages=filters.get("language", frozenset()),
+        delivery=filters.get("delivery", frozenset()),
+        coverage=areas_at(session, place, place.la_code) if place and filters.get("coverage") else None,
+    )
+    return {**filters, "query": query, "context": _context(place, proximity, notices)}
 
 
-def _by_distance(session: Session, stmt: Select[Any], point: Point, filters: dict[str, Any]) -> Page:
-    """Nearest first, within ``proximity`` metres when given (a simple, exact implementation)."""
-    stmt = stmt.join(Location, Location.id == ServiceAtLocation.location_id).add_columns(
-        Location.latitude, Location.longitude)
-    radius = filters.get("proximity")
-    if radius is not None:
-        lat_min, lat_max, lon_min, lon_max = bounding_box(point.latitude, point.longitude, radius)
-        stmt = stmt.where(and_(Location.latitude.between(lat_min, lat_max),
-                               Location.longitude.between(lon_min, lon_max)))
-    else:
-        stmt = stmt.where(Location.latitude.is_not(None), Location.longitude.is_not(None))
-    ranked = []
-    for sal_id, lat, lon in session.execute(stmt):
-        distance = haversine_m(point.latitude, point.longitude, lat, lon)
-        if radius is None or distance <= radius:
-            ranked.append((distance, sal_id))
-    ranked.sort()
-    page, per_page = filters["page"], filters["per_page"]
-    window = ranked[(page - 1) * per_page: page * per_page]
-    return Page([i for _d, i in window], len(ranked), page, per_page,
-                {i: {"distance": round(d, 1)} for d, i in window})
+def _context(place: Place | None, proximity: float | None, notices: list[str]) -> dict[str, Any] | None:
+    context: dict[str, Any] = {}
+    if place is not None:
+        context["point"] = {"latitude": round(place.latitude, 6), "longitude": round(place.longitude, 6),
+                            "precision": place.precision, "approximate": place.approximate}
+        if place.label:
+            context["point"]["label"] = place.label
+        if place.approximate:
+            notices.append(f"{place.label or 'The place'} gives an approximate point ({place.precision}); "
+                           "distances are measured from its centre.")
+    if proximity is not None:
+        context["proximity"] = proximity
+    if notices:
+        context["notices"] = notices
+    return context or None
+
+
+def _place(session: Session, filters: dict[str, Any], settings: Settings) -> Place | None:
+    if not any(name in filters for name in ("postcode", "place", "lat")):
+        return None
+    geocoder = configured_geocoder(settings) if "place" in filters else None
+    try:
+        return resolve_place(session, postcode=filters.get("postcode"), lat=filters.get("lat"),
+                             long=filters.get("long"), place=filters.get("place"), geocoder=geocoder)
+    except PlaceError as exc:
+        raise FilterError(exc.parameter, str(exc)) from None
+
+
+def _known_terms(session: Session, term_ids: list[str]) -> frozenset[str]:
+    """The requested terms, each of which must exist (an unknown one is a client error)."""
+    wanted = frozenset(term_ids)
+    if wanted:
+        known = set(session.execute(select(TaxonomyTerm.id).where(TaxonomyTerm.id.in_(wanted))).scalars())
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise FilterError("taxonomy_term_id", f"No taxonomy term with id {', '.join(unknown)}.")
+    return wanted
+
+
+def _windows(day: int | None, start: int | None, end: int | None) -> tuple[tuple[int, int], ...]:
+    """``day``/``start_time``/``end_time`` as week-minute windows: open at some time within one."""
+    if day is None and start is None and end is None:
+        return ()
+    days = [day] if day is not None else list(range(7))
+    low = start if start is not None else 0
+    high = end if end is not None else MINUTES_PER_DAY
+    return tuple((d * MINUTES_PER_DAY + low, d * MINUTES_PER_DAY + high) for d in days)
+
+
+def _open_at(moment: datetime.datetime) -> OpenAt:
+    minute, day = week_minute(moment)
+    return OpenAt(minute, day)
+
+
+def _age_range(filters: dict[str, Any]) -> tuple[int | None, int | None] | None:
+    if "age" in filters:
+        return (filters["age"], filters["age"])
+    if "minimum_age" in filters or "maximum_age" in filters:
+        return (filters.get("minimum_age"), filters.get("maximum_age"))
+    return None
 
 
 def find_organizations(session: Session, filters: dict[str, Any]) -> Page:
