@@ -26,6 +26,7 @@ after the commit, and nothing if the transaction rolls back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -49,6 +50,7 @@ from app.search.backend import SearchBackend, SearchDocument
 from app.search.documents import all_documents, documents_for
 
 CHUNK = 500  # ids per IN list
+log = logging.getLogger(__name__)
 _PENDING = "waymark_search_pending"  # Session.info: service id -> documents, for after the commit
 # Rows owned by one service: table -> (its id column, the column naming the service).
 _OWNED_BY_SERVICE: dict[str, tuple[Any, Any]] = {
@@ -164,9 +166,13 @@ def _send_pending(session: Session) -> None:
         return
     backend: SearchBackend = backend_of(session)
     ids = sorted(pending)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        backend.replace(session, chunk, [document for service_id in chunk for document in pending[service_id]])
+    try:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            backend.replace(session, chunk, [document for service_id in chunk for document in pending[service_id]])
+    except Exception:  # the records are committed: failing the caller now would only hide that
+        log.exception("The %s search index missed changes to %d services: run `waymark search reindex`.",
+                      backend.name, len(ids))
 
 
 @event.listens_for(Session, "after_rollback")
