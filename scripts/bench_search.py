@@ -24,6 +24,7 @@ over a fixed seeded list of real postcodes so caches do not flatter:
 - ``taxonomy_open_distance``: ``taxonomy_term_id=<top-level term>&open_at=2026-11-24T10:30:00`` near
   a city postcode (a Tuesday morning);
 - ``coverage``: ``coverage=true`` at a postcode sampled like the data (anywhere in Great Britain);
+- ``services_coverage``: the same on ``/api/services``, where national and online services (no location) count;
 - ``services_text_distance``: the text query on ``/api/services`` (best location per service).
 
 For each backend and query type: p50/p95 ms over HTTP (werkzeug, one sequential keep-alive client),
@@ -100,6 +101,7 @@ ROOT = bench_api.ROOT
 # gunicorn (``waymark serve``) must import the same checkout as this script, not the editable install's.
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
 GENERATOR_VERSION = 1  # bump when the generated rows change: invalidates cached databases
+QUERY_VERSION = 2  # bump when the query lists change: invalidates cached query lists
 DEFAULT_SIZE = 200_000
 QUICK_SIZE = 20_000
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/waymark_bench_search"
@@ -111,7 +113,12 @@ OPEN_AT = "2026-11-24T10:30:00"  # a Tuesday morning, London time
 GOALS = {"p50_ms": 10, "p95_ms": 25, "requests_per_s": 300}
 NAMESPACE = uuid.UUID("0b7c3d52-4f0e-4d8e-a0f1-5b2c9e6a7d14")
 GEOGRAPHY_URI = "http://statistics.data.gov.uk/id/statistical-geography/"
-INDEX_SOURCES = ("app/search", "app/geo", "app/migrations/versions")  # a change here: re-index
+# What shapes the index's contents (documents, analysis, index tables and writes, areas): a change
+# in one of these rebuilds a cached index. Query-only code (sql_query.py, backend.py) does not.
+INDEX_SOURCES = ("app/search/documents.py", "app/search/text.py", "app/search/opening.py", "app/search/synonyms.txt",
+                 "app/search/stopwords.txt", "app/search/sql.py", "app/search/sql_rows.py",
+                 "app/search/sql_sqlite.py", "app/search/sql_postgresql.py", "app/search/sync.py", "app/geo",
+                 "app/migrations/versions")
 NON_GB_AREAS = {"BT", "GY", "JE", "IM"}
 BATCH = 20_000
 
@@ -573,8 +580,9 @@ def insert_rows(engine: Engine, directory: Directory) -> None:
 def code_hash() -> str:
     """A digest of the code that shapes the search index: when it changes, the index is rebuilt."""
     digest = hashlib.sha256()
-    for folder in INDEX_SOURCES:
-        for path in sorted((ROOT / folder).rglob("*")):
+    for source in INDEX_SOURCES:
+        found = ROOT / source
+        for path in sorted(found.rglob("*")) if found.is_dir() else [found]:
             if path.is_file() and path.suffix in (".py", ".txt", ".csv", ".json") and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(ROOT)).encode())
                 digest.update(path.read_bytes())
@@ -785,7 +793,10 @@ KINDS = (
     Kind("text_distance", "service_at_locations", "search=<need> near a city postcode", min_answered=0.8),
     Kind("taxonomy_open_distance", "service_at_locations",
          f"taxonomy_term_id=<top-level term>&open_at={OPEN_AT} near a city postcode", min_answered=0.8),
-    Kind("coverage", "service_at_locations", "coverage=true at a postcode anywhere in Great Britain"),
+    Kind("coverage", "service_at_locations", "coverage=true at a postcode anywhere in Great Britain",
+         min_answered=0.8),
+    Kind("services_coverage", "services", "coverage=true at a postcode anywhere in Great Britain, best location "
+         "per service (national and online services included)"),
     Kind("services_text_distance", "services", "search=<need> near a city postcode, best location per service",
          min_answered=0.8),
 )
@@ -813,6 +824,8 @@ def query_params(pool: PostcodePool, count: int, seed: int) -> dict[str, list[di
                                               "open_at": OPEN_AT, "postcode": postcode(cities), **page})
         out["coverage"].append({"coverage": "true", "postcode": spaced(pool.postcodes[rng.randrange(len(pool))]),
                                 **page})
+        out["services_coverage"].append({"coverage": "true",
+                                         "postcode": spaced(pool.postcodes[rng.randrange(len(pool))]), **page})
         words = SEARCH_WORDS[(n * 7 + 3) % len(SEARCH_WORDS)]
         out["services_text_distance"].append({"search": words, "postcode": postcode(cities), **page})
     return out
@@ -1210,7 +1223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not reindex_available():
         raise SystemExit("app.search.sync.reindex is not there yet: nothing to measure (try --load-only)")
-    saved = Path(args.cache_dir) / f"queries-s{args.seed}-n{args.requests}-g{GENERATOR_VERSION}.json"
+    saved = Path(args.cache_dir) / f"queries-s{args.seed}-n{args.requests}-q{QUERY_VERSION}.json"
     if saved.exists():
         params = json.loads(saved.read_text())
     else:
