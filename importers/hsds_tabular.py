@@ -17,20 +17,15 @@ import contextlib
 import csv
 import hashlib
 import json
-import os
-import pickle
 import sqlite3
-import subprocess
-import sys
 import tempfile
-import traceback
 import zipfile
 from collections.abc import Callable, Iterator
 from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
-from importers.base import KINDS, FeedError, SourceRecord
+from importers.base import KINDS, FeedError, SourceRecord, read_in_worker, worker_main
 from importers.identity import prepare
 from schema.hsds import Node, plan
 from schema.nesting import Fetch, assemble, load_graph
@@ -106,17 +101,10 @@ def _read(folder: Path, database: Path, prepare_for: str | None = None) -> Itera
         connection.close()
 
 
-# Reading a large package in a worker process.
-#
-# Joining the tables into nested records is a quarter of a first harvest's time and all
-# of a re-read's, and needs nothing from the harvest (nor do the content hashes and Waymark
-# ids the harvest needs, made there too when the feed is told its source): a package of ``WORKER_MIN_BYTES``
-# or more is read by a second Python process (``python -m importers.hsds_tabular``: a
-# fresh interpreter, sharing nothing with the caller), which pickles its records to its
-# standard output a batch at a time while the harvest writes the batch before. A pipe
-# holds little, so the worker is at most a batch ahead and memory stays flat. Records,
-# problems and errors are the same as read in-process; a FeedError raised in the worker is
-# raised here, with its message, once the records before it have been yielded.
+# A package of ``WORKER_MIN_BYTES`` or more is read in a worker process (see
+# ``importers.base.read_in_worker``): joining its tables is a quarter of a first harvest's
+# time and all of a re-read's, and so are the content hashes and Waymark ids the harvest
+# needs, made there too when the feed is told its source.
 
 WORKER_MIN_BYTES = 8 * 1024 * 1024
 
@@ -126,53 +114,12 @@ def _package_bytes(folder: Path) -> int:
 
 
 def _read_in_worker(folder: Path, database: Path, prepare_for: str | None = None) -> Iterator[SourceRecord]:
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    prepare_args = [] if prepare_for is None else [prepare_for]
-    worker = subprocess.Popen([sys.executable, "-m", __name__, str(folder), str(database), *prepare_args],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=environment)
-    assert worker.stdout is not None
-    try:
-        while True:
-            try:
-                what, payload = pickle.load(worker.stdout)
-            except EOFError:
-                raise RuntimeError(f"the tabular package reader stopped unexpectedly "
-                                   f"(exit code {worker.wait()})") from None
-            if what == "records":
-                yield from payload
-            elif what == "done":
-                return
-            elif what == "feed error":
-                raise FeedError(payload)
-            else:
-                raise RuntimeError(f"the tabular package reader failed:\n{payload}")
-    finally:
-        worker.stdout.close()
-        if worker.poll() is None:  # stopped early: the worker is blocked on the pipe, or still reading
-            worker.kill()
-        worker.wait()
+    yield from read_in_worker(__name__, (folder, database, prepare_for))
 
 
-def _serve(folder: Path, database: Path, out: BinaryIO, prepare_for: str | None = None) -> None:
-    """The worker: ``_read`` pickled to ``out`` as ("records", [...]) batches, then ("done", None),
-    or ("feed error", message) or ("error", traceback)."""
-    try:
-        batch: list[SourceRecord] = []
-        for record in _read(folder, database, prepare_for):
-            batch.append(record)
-            if len(batch) >= BATCH:
-                pickle.dump(("records", batch), out, pickle.HIGHEST_PROTOCOL)
-                batch = []
-        if batch:
-            pickle.dump(("records", batch), out, pickle.HIGHEST_PROTOCOL)
-        message: tuple[str, Any] = ("done", None)
-    except FeedError as exc:
-        message = ("feed error", str(exc))
-    except Exception:
-        message = ("error", traceback.format_exc())
-    with contextlib.suppress(OSError):  # the harvest may have stopped reading
-        pickle.dump(message, out, pickle.HIGHEST_PROTOCOL)
-        out.flush()
+def _reader(request: tuple[Path, Path, str | None]) -> tuple[Iterator[SourceRecord], Callable[[], None]]:
+    """The worker's reader: ``_read`` of (folder, database, prepare_for)."""
+    return _read(*request), lambda: None
 
 
 def _extract(archive: Path, target: Path) -> Path:
@@ -343,6 +290,4 @@ def _records_of(kind: str, connection: sqlite3.Connection, tables: dict[str, lis
 
 
 if __name__ == "__main__":  # the worker process of _read_in_worker
-    records_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything printed goes to stderr, not into the records
-    _serve(Path(sys.argv[1]), Path(sys.argv[2]), records_out, sys.argv[3] if len(sys.argv) > 3 else None)
+    worker_main(_reader)

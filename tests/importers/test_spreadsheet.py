@@ -18,9 +18,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from importers import presets
+from importers import presets, spreadsheet
 from importers.base import FeedError, SourceRecord
-from importers.identity import scope_ids
+from importers.identity import prepare, scope_ids
 from importers.spreadsheet import (
     NOTES_KEY,
     MappingError,
@@ -638,3 +638,25 @@ def test_a_100k_row_csv_is_streamed_in_flat_memory(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == 100_000
     assert peak < 50 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_large_files_are_read_in_a_worker_process_the_same(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Files past WORKER_MIN_BYTES are read in a separate process: records, notes and errors do not change,
+    and records prepared for a source are hashed and scoped as ``identity.prepare`` does."""
+    path = tmp_path / "sections.csv"
+    path.write_text("Id,Agency,Program Name,Phone\n,Mental health,,\n1,Leeds Mind,Peer support,0113 496 0000\n"
+                    "2,Leeds Mind,Walks,not a phone\n3,,No agency,\n")
+    mapping = parse_mapping({"external_id": "Id", "fields": {"organization.name": "Agency",
+                                                              "service.name": "Program Name",
+                                                              "phone.number": "Phone"}})
+    in_process = SpreadsheetFeed(path, mapping)
+    expected = [prepare(r, "cvs") for r in in_process.records()]
+    monkeypatch.setattr(spreadsheet, "WORKER_MIN_BYTES", 0)
+    feed = SpreadsheetFeed(path, mapping)
+    feed.prepare_for = "cvs"
+    assert list(feed.records()) == expected
+    assert feed.complete and feed.notes == in_process.notes and feed.notes
+    assert [r.problems for r in expected][-1] and all(r.digest and r.scoped_for == "cvs" for r in expected)
+    path.write_text("Id,Agency,Program Name,Phone\n")
+    with pytest.raises(FeedError, match="no data rows"):
+        list(SpreadsheetFeed(path, mapping).records())
