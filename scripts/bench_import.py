@@ -3,13 +3,16 @@
 
     python scripts/bench_import.py                       # both feeds, 100,000 records each
     python scripts/bench_import.py --records 20000 --feeds tabular
+    python scripts/bench_import.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/waymark_bench
 
 "Unchanged" is measured twice: as a scheduled re-harvest runs it (the whole feed's
 fingerprint matches the last clean harvest, so no record is read), and with
 ``--force`` semantics (every record read, hashed and compared with staging).
 
 Each harvest runs in its own process (``waymark harvest NAME --json``) against a fresh
-SQLite database, so peak RSS is that harvest's alone. Prints one JSON object. Goals
+SQLite database (or, with ``--database-url``, a PostgreSQL database of that name made
+afresh for each feed: it is dropped first), so peak RSS is that harvest's alone. Each
+result is also printed to standard error as soon as it is measured. Prints one JSON object. Goals
 (issue 3): >= 2,000 records/s first harvest, >= 10,000 records/s unchanged, peak RSS
 < 500 MB. Figures only; nothing here asserts on time.
 """
@@ -144,9 +147,25 @@ def measured_harvest(env: dict[str, str], name: str, force: bool = False) -> dic
             "counts": summary["counts"], "status": summary["status"]}
 
 
-def bench_feed(kind: str, n: int, work: Path, rng: random.Random) -> dict[str, Any]:
-    env = {**os.environ, "WAYMARK_INSTANCE_PATH": str(work / f"instance-{kind}"), "WAYMARK_DATABASE_URL": "",
-           "WAYMARK_LOG_LEVEL": "WARNING"}
+def fresh_database(url: str, kind: str) -> str:
+    """``url`` with ``_<kind>`` added to its database name, dropped and created again; "" stays SQLite."""
+    if not url:
+        return ""
+    from sqlalchemy import create_engine, make_url
+
+    target = make_url(url)
+    target = target.set(database=f"{target.database}_{kind}")
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
+    admin.dispose()
+    return target.render_as_string(hide_password=False)
+
+
+def bench_feed(kind: str, n: int, work: Path, rng: random.Random, database_url: str = "") -> dict[str, Any]:
+    env = {**os.environ, "WAYMARK_INSTANCE_PATH": str(work / f"instance-{kind}"),
+           "WAYMARK_DATABASE_URL": fresh_database(database_url, kind), "WAYMARK_LOG_LEVEL": "WARNING"}
     waymark(env, "db", "upgrade")
     if kind == "tabular":
         make_tabular(work / "package", n, rng)
@@ -157,10 +176,12 @@ def bench_feed(kind: str, n: int, work: Path, rng: random.Random) -> dict[str, A
                 str(work / "sheet" / "directory.csv"), "--config", str(mapping))
     print(f"{kind}: first harvest of {n} records", file=sys.stderr)
     first = measured_harvest(env, "bench")
-    print(f"{kind}: unchanged re-harvest", file=sys.stderr)
+    print(f"{kind}: {json.dumps(first)}\n{kind}: unchanged re-harvest", file=sys.stderr)
     unchanged = measured_harvest(env, "bench")
-    print(f"{kind}: unchanged re-harvest comparing every record (--force)", file=sys.stderr)
+    print(f"{kind}: {json.dumps(unchanged)}\n{kind}: unchanged re-harvest comparing every record (--force)",
+          file=sys.stderr)
     forced = measured_harvest(env, "bench", force=True)
+    print(f"{kind}: {json.dumps(forced)}", file=sys.stderr)
     return {"first_harvest": first, "unchanged_reharvest": unchanged, "unchanged_reharvest_per_record": forced}
 
 
@@ -169,13 +190,19 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--feeds", choices=["tabular", "spreadsheet", "both"], default="both")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database-url", default="",
+                        help="a PostgreSQL URL; each feed gets a fresh database named after it plus _<feed>")
     args = parser.parse_args()
     feeds = ["tabular", "spreadsheet"] if args.feeds == "both" else [args.feeds]
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="waymark-bench-") as scratch:
         for kind in feeds:
-            results[kind] = bench_feed(kind, args.records, Path(scratch) / kind, random.Random(args.seed))
-    print(json.dumps({"records": args.records, "backend": "sqlite",
+            results[kind] = bench_feed(kind, args.records, Path(scratch) / kind, random.Random(args.seed),
+                                       args.database_url)
+    backend = "postgresql" if args.database_url else "sqlite"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                            check=False).stdout.strip()
+    print(json.dumps({"records": args.records, "backend": backend, "commit": commit,
                       "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
                       "feeds": results,
                       "goals": {"first_records_per_s": 2000, "unchanged_records_per_s": 10000,
