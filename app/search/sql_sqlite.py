@@ -90,9 +90,11 @@ class SqliteDialect(Dialect):
         session.execute(text("DELETE FROM search_shape_rtree"))
 
     def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
-        plan.source.append("JOIN search_fts ON search_fts.rowid = e.entry")
-        plan.conditions.append(f"search_fts MATCH {plan.bind(fts_query(groups))}")
-        plan.rank = f"bm25(search_fts, {NAME_WEIGHT}, 1.0)"
+        # bm25 only works where FTS5 runs the MATCH itself, so rank inside a derived table: the
+        # outer query may then group or window over it (the service unit does).
+        plan.source.append(f"JOIN (SELECT rowid AS entry, bm25(search_fts, {NAME_WEIGHT}, 1.0) AS rank FROM search_fts "
+                           f"WHERE search_fts MATCH {plan.bind(fts_query(groups))}) f ON f.entry = e.entry")
+        plan.rank = "f.rank"
 
     def near(self, plan: Plan, point: GeoPoint, radius: float | None) -> None:
         x, y, z = unit_vector(point.latitude, point.longitude)

@@ -388,6 +388,8 @@ MIX = [
     {"point": HERE, "coverage": frozenset({LEEDS, NATIONAL}), "free": True, "sort": "distance"},
     {"point": HERE, "text": ((("walk",), ("cafe",)),), "sort": "distance", "proximity": 5000},
     {"point": HERE, "text": ((("social",),),), "sort": "relevance"},
+    {"point": HERE, "text": ((("advic",),),), "sort": "relevance", "unit": "service"},
+    {"text": ((("advic",),),), "sort": "relevance", "unit": "service"},
     {"windows": ((day("WE"), day("TH")),), "sort": "name"},
     {"age_range": (16, 30), "delivery": frozenset({"in_person"}), "sort": "name"},
     {"point": HERE, "languages": frozenset({"pl", "english"}), "unit": "service", "sort": "distance"},
