@@ -855,7 +855,11 @@ def answer_of(url: str, response: requests.Response) -> Answer:
     contents = body.get("contents")
     if not isinstance(contents, list) or "total_items" not in body:
         raise Dishonest(f"GET {url} answered without the paging envelope: {response.text[:300]}")
-    return Answer(len(contents), int(body["total_items"]))
+    answer = Answer(len(contents), int(body["total_items"]))
+    if answer.size != min(answer.total, PER_PAGE):  # every query asks for page 1
+        raise Dishonest(f"GET {url} holds {answer.size} items on page 1 of {PER_PAGE} but says total_items "
+                        f"{answer.total}")
+    return answer
 
 
 def check_answers(kind: Kind, urls: Sequence[str], answers: Sequence[Answer]) -> dict[str, Any]:
