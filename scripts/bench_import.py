@@ -5,6 +5,9 @@
     python scripts/bench_import.py --records 20000 --feeds tabular
     python scripts/bench_import.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/waymark_bench
 
+Besides wall-clock rates, each result gives the CPU time per record of the harvest's
+process and of its reader worker (if any): on a shared machine those vary far less.
+
 "Unchanged" is measured twice: as a scheduled re-harvest runs it (the whole feed's
 fingerprint matches the last clean harvest, so no record is read), and with
 ``--force`` semantics (every record read, hashed and compared with staging).
@@ -131,8 +134,9 @@ def measured_harvest(env: dict[str, str], name: str, force: bool = False) -> dic
     code = ("import json, resource, sys\nfrom app import create_app\nfrom app.jobs import harvest_one\n"
             "app = create_app()\nwith app.app_context():\n"
             "    s = harvest_one(sys.argv[1], force=sys.argv[2] == 'force')\n"
-            "print(json.dumps({**s.to_dict(), 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss"
-            " / 1024}))\n")
+            "me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+            "print(json.dumps({**s.to_dict(), 'peak_rss_mb': me.ru_maxrss / 1024, 'worker_rss_mb': kids.ru_maxrss"
+            " / 1024, 'cpu_s': me.ru_utime + me.ru_stime, 'worker_cpu_s': kids.ru_utime + kids.ru_stime}))\n")
     started = time.perf_counter()
     argv = [sys.executable, "-c", code, name, "force" if force else "-"]
     done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True,
@@ -144,6 +148,10 @@ def measured_harvest(env: dict[str, str], name: str, force: bool = False) -> dic
     records = sum(summary["counts"].values())
     return {"records": records, "seconds": round(summary["seconds"], 2), "process_seconds": round(wall, 2),
             "records_per_s": round(records / summary["seconds"]), "peak_rss_mb": round(summary["peak_rss_mb"]),
+            "worker_peak_rss_mb": round(summary["worker_rss_mb"]),
+            # CPU time per record (whole process, start-up included), less at the mercy of a busy machine
+            "cpu_us_per_record": round(summary["cpu_s"] / records * 1e6),
+            "worker_cpu_us_per_record": round(summary["worker_cpu_s"] / records * 1e6),
             "counts": summary["counts"], "status": summary["status"]}
 
 
