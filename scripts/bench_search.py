@@ -28,7 +28,8 @@ over a fixed seeded list of real postcodes so caches do not flatter:
 - ``services_text_distance``: the text query on ``/api/services`` (best location per service).
 
 For each backend and query type: p50/p95 ms over HTTP (werkzeug, one sequential keep-alive client),
-the bare ``backend.search`` time of the same query in-process, and requests/second over the mixed
+the bare ``backend.search`` time of the same query in-process (the ``SearchQuery`` each HTTP request
+built, recorded and replayed; its total must equal the HTTP one), and requests/second over the mixed
 list with two gunicorn workers under concurrent load (``wrk`` when installed, else a thread pool).
 Every response must be a 200 with the expected items (see ``Kind``); otherwise the run aborts:
 a benchmark that measures errors is worthless. Prints one JSON object on stdout; progress on stderr.
@@ -896,20 +897,28 @@ def with_goals(stats: dict[str, Any]) -> dict[str, Any]:
     return stats
 
 
-def measure_http(base: str, kinds: Sequence[Kind],
-                 paths: dict[str, list[str]]) -> tuple[dict[str, Any], dict[str, list[Answer]]]:
+def measure_http(base: str, kinds: Sequence[Kind], paths: dict[str, list[str]], seen: list[Any]
+                 ) -> tuple[dict[str, Any], dict[str, list[Answer]], dict[str, list[Any]]]:
+    """Time each kind's requests; also return their answers and the ``SearchQuery`` each request built
+    (``seen`` is filled by ``recording_searches`` in the server's threads, one request at a time)."""
     out: dict[str, Any] = {}
     answers: dict[str, list[Answer]] = {}
+    queries: dict[str, list[Any]] = {}
     warmup = [p for group in zip(*paths.values(), strict=True) for p in group][:WARMUP]
     with requests.Session() as http:
         timed_answers(http, [base + p for p in warmup])
         for kind in kinds:
             urls = [base + p for p in paths[kind.name]]
+            before = len(seen)
             times, answers[kind.name] = timed_answers(http, urls)
+            queries[kind.name] = seen[before:]
+            if len(queries[kind.name]) != len(urls):
+                raise Dishonest(f"{kind.name}: {len(queries[kind.name])} backend searches for {len(urls)} "
+                                "requests: expected one each")
             out[kind.name] = {**with_goals(summary(times)), **check_answers(kind, urls, answers[kind.name])}
             progress(f"    {kind.name}: p50 {out[kind.name]['p50_ms']} ms, p95 {out[kind.name]['p95_ms']} ms, "
                      f"{out[kind.name]['mean_items']} items, total ~{out[kind.name]['median_total_items']}")
-    return out, answers
+    return out, answers, queries
 
 
 @contextmanager
@@ -930,33 +939,33 @@ def recording_searches(backend: Any) -> Iterator[list[Any]]:
         cls.search = original
 
 
-def measure_bare(app: Flask, kinds: Sequence[Kind], paths: dict[str, list[str]],
-                 answers: dict[str, list[Answer]]) -> dict[str, Any]:
-    """The same queries straight to ``backend.search`` in-process: the ``SearchQuery`` each request built
-    is captured through the test client, then replayed and timed. Totals must equal the HTTP ones."""
+def search_backend_of(app: Flask) -> Any:
     from app.search import backend_of
 
+    with app.app_context():
+        session = db.new_session()
+        try:
+            return backend_of(session)
+        finally:
+            session.close()
+
+
+def measure_bare(app: Flask, kinds: Sequence[Kind], paths: dict[str, list[str]], answers: dict[str, list[Answer]],
+                 queries: dict[str, list[Any]]) -> dict[str, Any]:
+    """The same queries straight to ``backend.search`` in-process: the ``SearchQuery`` each HTTP request
+    built, replayed and timed. Totals and page sizes must equal the HTTP ones."""
     out: dict[str, Any] = {}
-    client = app.test_client()
+    backend = search_backend_of(app)
     with app.app_context():
         session = db.new_session()
         try:
             if session.get_bind().dialect.name == "postgresql":  # as the API reads (app.api.views.reading)
                 session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            backend = backend_of(session)
             for kind in kinds:
-                with recording_searches(backend) as queries:
-                    for path in paths[kind.name]:
-                        response = client.get(path)
-                        if response.status_code != 200:
-                            raise Dishonest(f"GET {path} answered {response.status_code} in-process")
-                if len(queries) != len(paths[kind.name]):
-                    raise Dishonest(f"{kind.name}: {len(queries)} backend searches for {len(paths[kind.name])} "
-                                    "requests: expected one each")
-                for query in queries[:10]:  # warm this kind's statements
+                for query in queries[kind.name][:10]:  # warm this kind's statements
                     backend.search(session, query)
                 times: list[float] = []
-                for query, answer, path in zip(queries, answers[kind.name], paths[kind.name], strict=True):
+                for query, answer, path in zip(queries[kind.name], answers[kind.name], paths[kind.name], strict=True):
                     started = time.perf_counter()
                     found = backend.search(session, query)
                     times.append((time.perf_counter() - started) * 1000)
@@ -1083,10 +1092,10 @@ def bench_backend(name: str, prepared: Prepared, params: dict[str, list[dict[str
     result["load_average_before_timing"] = [round(x, 2) for x in os.getloadavg()]
     progress(f"[{name}] werkzeug, one sequential client, {args.requests} requests per kind "
              f"(load average {result['load_average_before_timing']})")
-    with serving(app) as base:
-        result["http"], answers = measure_http(base, args.kinds, paths)
+    with recording_searches(search_backend_of(app)) as seen, serving(app) as base:
+        result["http"], answers, queries = measure_http(base, args.kinds, paths, seen)
     progress(f"[{name}] bare backend.search of the same queries")
-    result["bare"] = measure_bare(app, args.kinds, paths, answers)
+    result["bare"] = measure_bare(app, args.kinds, paths, answers, queries)
     with app.app_context():
         db.engine().dispose()
     if args.gunicorn_workers:
