@@ -114,6 +114,8 @@ def usable_text(query: TextQuery) -> list[list[list[str]]]:
 def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float | None) -> Plan:
     """The plan of ``query``, restricted to ``radius`` metres of its point when not None."""
     plan = Plan()
+    if query.unit == "service_at_location":  # a service with no location is no service at a location
+        plan.conditions.append("e.location_id IS NOT NULL")
     if query.point is not None:
         dialect.near(plan, query.point, radius)
     groups = usable_text(query.text)

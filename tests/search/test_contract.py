@@ -65,13 +65,15 @@ def doc(id: str, name: str, where: tuple[float, float] | None, body: str, **fiel
     fields.setdefault("name_text", name.lower())
     fields.setdefault("organization_id", None)
     fields.setdefault("last_modified", None)
-    return SearchDocument(id=id, location_id=None if where is None else f"loc-{id}", name=name,
+    fields.setdefault("location_id", f"loc-{id}")  # None: a service with no location at all
+    return SearchDocument(id=id, name=name,
                           latitude=where[0] if where else None,
                           longitude=where[1] if where else None, body_text=body, **fields)  # type: ignore[arg-type]
 
 
 WEEKDAYS = tuple(hours(d, 9, 17) for d in ("MO", "TU", "WE", "TH", "FR"))
 DOCS = [
+    doc("calculator", "Benefits Calculator", None, "benefit calcul tool", location_id=None),
     doc("walk", "Hyde Park Walking Group", away(300, 0), "gentl walk everi saturday meet new peopl social isol",
         name_text="hyde park walk group", term_ids=frozenset({EXERCISE, HEALTH}),
         taxonomy_ids=frozenset({OPEN_REFERRAL}), free=True, languages=frozenset({"en", "english"}),
@@ -164,6 +166,7 @@ def _matches(d: SearchDocument, q: SearchQuery) -> bool:
     distance = _distance(d, q.point)
     words = set(d.name_text.split()) | set(d.body_text.split())
     checks = [
+        q.unit == "service" or d.location_id is not None,
         q.proximity is None or (distance is not None and distance <= q.proximity),
         all(any(set(alternative) <= words for alternative in group) for group in q.text),
         not q.term_ids or bool(q.term_ids & d.term_ids),
@@ -239,8 +242,9 @@ def check(search: Search, **fields: object) -> SearchResult:
 
 def test_everything_by_name(search: Search) -> None:
     result = search()
-    assert result.total == len(DOCS)
-    assert result.ids == [d.id for d in sorted(DOCS, key=lambda d: (d.name, d.id))]
+    at_locations = [d for d in DOCS if d.location_id is not None]
+    assert result.total == len(at_locations)
+    assert result.ids == [d.id for d in sorted(at_locations, key=lambda d: (d.name, d.id))]
     assert result.ids[:4] == ["hub-c", "carers", "yoga-a", "yoga-b"]  # equal names ("Chair Yoga") by id
     assert result.distances == {}
 
@@ -262,6 +266,12 @@ def test_proximity_keeps_only_those_within(search: Search) -> None:
     assert result.total == 3
     assert search(point=HERE, proximity=299).ids == []
     assert "debt-1" in search(point=HERE, proximity=5001).ids and "debt-2" not in search(point=HERE, proximity=5001).ids
+
+
+def test_a_service_with_no_location_is_a_service_but_no_service_at_a_location(search: Search) -> None:
+    assert search(text=((("calcul",),),), unit="service").ids == ["svc-calculator"]
+    assert search(text=((("calcul",),),)).total == 0
+    assert search(unit="service").total == len({d.service_id for d in DOCS})
 
 
 def test_service_unit_gives_each_service_once_at_its_nearest_location(search: Search) -> None:
