@@ -46,6 +46,7 @@ class SourceRecord:
     # Set by ``importers.identity.prepare`` (an adapter may do it while reading, see there):
     digest: str | None = None  # content_hash(raw, record, problems) of the record as read
     scoped_for: str | None = None  # the source whose Waymark ids ``record`` now has
+    unchanged: bool = False  # the harvest has this very record (same digest) staged: raw and record left out
 
 
 _HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"))  # made once, not per record

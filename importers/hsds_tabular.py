@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from importers.base import KINDS, FeedError, SourceRecord, read_in_worker, worker_main
-from importers.identity import prepare
+from importers.identity import Preparation, prepared
 from schema.hsds import Node, plan
 from schema.nesting import Fetch, assemble, load_graph
 from schema.records import number_fields, to_json_value
@@ -51,7 +51,7 @@ class TabularFeed:
         self.complete = False
         self.not_modified = False
         self.fingerprint: str | None = None  # sha256 of the package's files, for "unchanged" checks
-        self.prepare_for: str | None = None  # a source name: records come prepared for it (identity.prepare)
+        self.prepare_for: Preparation | None = None  # records come prepared for a harvest (identity.prepared)
 
     def records(self) -> Iterator[SourceRecord]:
         with tempfile.TemporaryDirectory(prefix="waymark-tabular-") as scratch:
@@ -61,10 +61,12 @@ class TabularFeed:
                 self.not_modified = True
                 return
             database = Path(scratch) / "package.sqlite"
+            preparing = self.prepare_for
+            prepare_for = None if preparing is None else (preparing.source, preparing.known())
             if _package_bytes(folder) >= WORKER_MIN_BYTES:
-                yield from _read_in_worker(folder, database, self.prepare_for)
+                yield from _read_in_worker(folder, database, prepare_for)
             else:
-                yield from _read(folder, database, self.prepare_for)
+                yield from _read(folder, database, prepare_for)
         self.complete = True
 
     def _unpack(self, scratch: Path) -> Path:
@@ -85,9 +87,10 @@ class TabularFeed:
         raise FeedError(f"{path}: not a folder or zip file holding an HSDS tabular package")
 
 
-def _read(folder: Path, database: Path, prepare_for: str | None = None) -> Iterator[SourceRecord]:
+def _read(folder: Path, database: Path, prepare_for: tuple[str, dict[str, str]] | None = None
+          ) -> Iterator[SourceRecord]:
     """Every record of the package in ``folder``, through a scratch database at ``database``,
-    prepared for the source ``prepare_for`` if given."""
+    prepared (``identity.prepared``) for (source, known hashes) ``prepare_for`` if given."""
     connection = _scratch_database(database)
     try:
         tables = _load_tables(folder, connection)
@@ -96,7 +99,7 @@ def _read(folder: Path, database: Path, prepare_for: str | None = None) -> Itera
         if prepare_for is None:
             yield from records
         else:
-            yield from (prepare(record, prepare_for) for record in records)
+            yield from prepared(records, *prepare_for)
     finally:
         connection.close()
 
@@ -113,11 +116,13 @@ def _package_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*.csv") if path.is_file())
 
 
-def _read_in_worker(folder: Path, database: Path, prepare_for: str | None = None) -> Iterator[SourceRecord]:
+def _read_in_worker(folder: Path, database: Path, prepare_for: tuple[str, dict[str, str]] | None = None
+                    ) -> Iterator[SourceRecord]:
     yield from read_in_worker(__name__, (folder, database, prepare_for))
 
 
-def _reader(request: tuple[Path, Path, str | None]) -> tuple[Iterator[SourceRecord], Callable[[], None]]:
+def _reader(request: tuple[Path, Path, tuple[str, dict[str, str]] | None]
+            ) -> tuple[Iterator[SourceRecord], Callable[[], None]]:
     """The worker's reader: ``_read`` of (folder, database, prepare_for)."""
     return _read(*request), lambda: None
 

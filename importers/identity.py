@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -91,21 +92,48 @@ def scope_ids(source: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
     return _scoper(kind).scope(_Scoping(source, _REMEMBERED.of(source)), record, None)
 
 
-def prepare(item: SourceRecord, source: str) -> SourceRecord:
-    """``item`` with its content hash made and its ids scoped to ``source``, as the harvest needs them.
+@dataclass(frozen=True)
+class Preparation:
+    """What a feed needs to prepare its records for a harvest of ``source`` (see ``prepared``):
+    ``known()`` gives external id -> content hash of the records the harvest has staged and not
+    withdrawn; a feed calls it only once it really reads (not when its fingerprint says unchanged)."""
 
-    Both cost about as much as everything else the harvest does for a record, and need
-    nothing but the record: an adapter that reads in a worker process (the tabular
-    package reader) prepares its records there, on the other core. The harvest uses
-    ``digest`` and a record ``scoped_for`` its source as they are, and makes them itself
-    for records that come unprepared."""
+    source: str
+    known: Callable[[], dict[str, str]] = dict
+
+
+def prepare(item: SourceRecord, source: str, digest: str | None = None) -> SourceRecord:
+    """``item`` with its content hash made (unless given) and its ids scoped to ``source``, as the
+    harvest needs them."""
     if item.digest is not None or item.scoped_for is not None:
         return item
-    item.digest = content_hash(item.raw, item.record, item.problems)
+    item.digest = digest or content_hash(item.raw, item.record, item.problems)
     if item.record is not None and item.kind in KINDS:
         item.record = scope_ids(source, item.kind, item.record)
     item.scoped_for = source
     return item
+
+
+def prepared(records: Iterable[SourceRecord], source: str, known: dict[str, str]) -> Iterator[SourceRecord]:
+    """``records`` prepared for a harvest of ``source`` that has ``known`` (external id -> hash) staged.
+
+    Hashing a record and scoping its ids cost about as much as everything else the harvest
+    does for it, and need nothing but the record: an adapter that reads in a worker process
+    prepares its records there, on the other core. A record the harvest already has as it
+    is (the first of its id, with the staged hash) comes as ``unchanged``, without its raw
+    payload and record: the harvest only counts it, so neither is scoped, pickled or
+    unpickled. The harvest uses ``digest`` and a record ``scoped_for`` its source as they
+    are, and makes them itself for records that come unprepared."""
+    seen: set[str] = set()
+    for item in records:
+        external_id = item.external_id
+        digest = content_hash(item.raw, item.record, item.problems)
+        if external_id not in seen and known.get(external_id) == digest:
+            yield SourceRecord(external_id, item.kind, None, None, item.origin, item.problems, item.stage,
+                               digest=digest, scoped_for=source, unchanged=True)
+        else:
+            yield prepare(item, source, digest)
+        seen.add(external_id)
 
 
 @dataclass(frozen=True)

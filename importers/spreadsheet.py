@@ -102,7 +102,7 @@ import yaml  # type: ignore[import-untyped]
 
 from importers import presets
 from importers.base import FeedError, SourceRecord, read_in_worker, worker_main
-from importers.identity import prepare
+from importers.identity import Preparation, prepared
 from importers.normalise import clean_text, email, opening_hours, phone_extension, phone_number, postcode, url
 from schema.hsds import scalar_fields
 
@@ -1409,7 +1409,7 @@ class SpreadsheetFeed:
         self.not_modified = False
         self.fingerprint: str | None = None
         self.notes: list[str] = []
-        self.prepare_for: str | None = None  # a source name: records come prepared for it (identity.prepare)
+        self.prepare_for: Preparation | None = None  # records come prepared for a harvest (identity.prepared)
 
     def records(self) -> Iterator[SourceRecord]:
         self.complete = False
@@ -1419,17 +1419,22 @@ class SpreadsheetFeed:
         if self.fingerprint == self.known_fingerprint:
             self.not_modified = True
             return
+        preparing = self.prepare_for
+        prepare_for = None if preparing is None else (preparing.source, preparing.known())
         if self.path.stat().st_size >= WORKER_MIN_BYTES:
-            self.notes = yield from read_in_worker(__name__, (self.path, self.mapping, self.prepare_for))
+            self.notes = yield from read_in_worker(__name__, (self.path, self.mapping, prepare_for))
         else:
-            yield from self._read(source)
+            yield from self._read(source, prepare_for)
         self.complete = True
 
-    def _read(self, source: _CsvSource | _XlsxSource) -> Iterator[SourceRecord]:
-        """Every row's record (prepared for ``prepare_for`` if set); notes go to ``self.notes``."""
-        prepare_for = self.prepare_for
-        for record in self._rows(source):
-            yield record if prepare_for is None else prepare(record, prepare_for)
+    def _read(self, source: _CsvSource | _XlsxSource, prepare_for: tuple[str, dict[str, str]] | None = None
+              ) -> Iterator[SourceRecord]:
+        """Every row's record, prepared (``identity.prepared``) for (source, known hashes) ``prepare_for``
+        if given; notes go to ``self.notes``."""
+        if prepare_for is None:
+            yield from self._rows(source)
+        else:
+            yield from prepared(self._rows(source), *prepare_for)
 
     def _rows(self, source: _CsvSource | _XlsxSource) -> Iterator[SourceRecord]:
         rows = source.rows()
@@ -1606,12 +1611,12 @@ class SpreadsheetFeed:
 WORKER_MIN_BYTES = 4 * 1024 * 1024
 
 
-def _reader(request: tuple[Path, Mapping, str | None]) -> tuple[Iterator[SourceRecord], Callable[[], list[str]]]:
+def _reader(request: tuple[Path, Mapping, tuple[str, dict[str, str]] | None]
+            ) -> tuple[Iterator[SourceRecord], Callable[[], list[str]]]:
     """The worker's reader: the records of (path, mapping, prepare_for), then the feed's notes."""
     path, mapping, prepare_for = request
     sheet = SpreadsheetFeed(path, mapping)
-    sheet.prepare_for = prepare_for
-    return sheet._read(sheet._source()), lambda: sheet.notes
+    return sheet._read(sheet._source(), prepare_for), lambda: sheet.notes
 
 
 def feed(path: Path, mapping: Path | Mapping) -> SpreadsheetFeed:

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -35,7 +36,7 @@ from app.services.geocode import fill_coordinates
 from app.services.publish import RecordError, Written, insert_rows, publish, unpublish, update_rows
 from importers.base import KINDS, Feed, FeedError, SourceRecord
 from importers.base import content_hash as record_hash
-from importers.identity import SHARED_TABLES, scope_ids
+from importers.identity import SHARED_TABLES, Preparation, scope_ids
 
 BATCH = 500
 PAGE_CACHE_MB = 128  # SQLite page cache while harvesting (see _larger_page_cache)
@@ -78,6 +79,13 @@ def content_hash(item: SourceRecord) -> str:
     return record_hash(item.raw, item.record, item.problems)
 
 
+def _known_hashes(session: Session, source: Source) -> dict[str, str]:
+    """External id -> content hash of the records of ``source`` staged and not withdrawn."""
+    return dict(session.execute(
+        select(StagedRecord.external_id, StagedRecord.content_hash)
+        .where(StagedRecord.source_id == source.id, StagedRecord.state != "withdrawn")).tuples().all())
+
+
 def start_run(session: Session, source: Source, incremental: bool, now: datetime.datetime) -> HarvestRun:
     """Open a run, refusing if another run of this source is still going."""
     running = session.execute(
@@ -108,7 +116,7 @@ def harvest(session: Session, source: Source, run: HarvestRun, feed: Feed | Call
     try:
         feed = feed() if callable(feed) else feed
         if hasattr(feed, "prepare_for"):  # the feed hashes and scopes its records as it reads them
-            setattr(feed, "prepare_for", source.name)  # noqa: B010 (not every Feed has it)
+            setattr(feed, "prepare_for", Preparation(source.name, partial(_known_hashes, session, source)))  # noqa: B010
         with _collecting_per_batch() as collect, _larger_page_cache(session):
             for batch in _batches(feed.records(), BATCH):
                 _stage_batch(session, source, run, batch, now, seen, summary, written, geocoder)
@@ -275,6 +283,8 @@ def _stage_batch(session: Session, source: Source, run: HarvestRun, batch: list[
         if previous is not None and previous.content_hash == digest and previous.state != "withdrawn":
             summary.counts["unchanged" if previous.state == "active" else "quarantined"] += 1
             continue
+        if item.unchanged:  # cannot happen: a source's harvests never overlap (HarvestBusy)
+            raise RuntimeError(f"{item.external_id}: the feed left it out as staged, but staging has changed")
         normalised = _normalised(source, item)
         if item.problems or normalised is None:
             _quarantine(session, staging, source, run, item, digest, normalised, now, previous, summary,

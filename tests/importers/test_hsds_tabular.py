@@ -12,7 +12,7 @@ import pytest
 from importers import hsds_tabular
 from importers.base import KINDS, FeedError
 from importers.hsds_tabular import TabularFeed
-from importers.identity import prepare, scope_ids
+from importers.identity import Preparation, prepare, scope_ids
 from tests.conftest import DEMO
 from tests.hsds_assertions import schema_errors
 
@@ -101,12 +101,22 @@ def test_the_worker_process_reads_large_packages_the_same(monkeypatch: pytest.Mo
 
 def test_records_prepared_for_a_source_are_hashed_and_scoped_the_same_in_the_worker(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A feed told its source hashes and scopes its records as it reads them, in the worker process
-    too, exactly as ``identity.prepare`` does for records that come unprepared."""
+    """A feed told its harvest hashes and scopes its records as it reads them, in the worker process
+    too, exactly as ``identity.prepare`` does; records the harvest has staged as they are come without
+    their payload."""
     expected = [prepare(r, "council") for r in TabularFeed(DEMO).records()]
     assert all(r.digest and r.scoped_for == "council" for r in expected)
+    staged = {r.external_id: str(r.digest) for r in expected[::2]}
+    staged[expected[1].external_id] = "another hash"
     for worker_min_bytes in (10 ** 12, 0):
         monkeypatch.setattr(hsds_tabular, "WORKER_MIN_BYTES", worker_min_bytes)
         feed = TabularFeed(DEMO)
-        feed.prepare_for = "council"
+        feed.prepare_for = Preparation("council")
         assert list(feed.records()) == expected
+        feed = TabularFeed(DEMO)
+        feed.prepare_for = Preparation("council", lambda: staged)
+        records = list(feed.records())
+        assert [r.unchanged for r in records] == [i % 2 == 0 for i in range(len(expected))]
+        assert [r for r in records if not r.unchanged] == expected[1::2]
+        assert all(r.raw is None and r.record is None and r.digest == staged[r.external_id]
+                   for r in records if r.unchanged)

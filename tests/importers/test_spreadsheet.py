@@ -20,7 +20,7 @@ import pytest
 
 from importers import presets, spreadsheet
 from importers.base import FeedError, SourceRecord
-from importers.identity import prepare, scope_ids
+from importers.identity import Preparation, prepare, scope_ids
 from importers.spreadsheet import (
     NOTES_KEY,
     MappingError,
@@ -653,7 +653,7 @@ def test_large_files_are_read_in_a_worker_process_the_same(monkeypatch: pytest.M
     expected = [prepare(r, "cvs") for r in in_process.records()]
     monkeypatch.setattr(spreadsheet, "WORKER_MIN_BYTES", 0)
     feed = SpreadsheetFeed(path, mapping)
-    feed.prepare_for = "cvs"
+    feed.prepare_for = Preparation("cvs")
     assert list(feed.records()) == expected
     assert feed.complete and feed.notes == in_process.notes and feed.notes
     assert [r.problems for r in expected][-1] and all(r.digest and r.scoped_for == "cvs" for r in expected)
