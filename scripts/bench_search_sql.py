@@ -8,7 +8,10 @@ many times and prints JSON: median and p95 milliseconds per query, plus the tota
     python scripts/bench_search_sql.py --postgresql postgresql+psycopg://postgres@127.0.0.1:5432/waymark_bench
     python scripts/bench_search_sql.py --explain             # also print each query's plans
 
-The PostgreSQL database is emptied (schema public dropped) and migrated first.
+Filled databases are kept (``--cache``, a directory for the SQLite file and fingerprints) and
+reused while the schema, the row-writing code and the documents are unchanged: a fill takes
+minutes. ``--refill`` forces one. A PostgreSQL database being filled is emptied (schema public
+dropped) and migrated first.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import hashlib
+import inspect
 import json
 import random
 import statistics
@@ -37,6 +42,8 @@ from app.migrate import upgrade  # noqa: E402
 from app.search.backend import GeoPoint, OpenAt, SearchDocument, SearchQuery  # noqa: E402
 from app.search.opening import MINUTES_PER_DAY, OpenInterval  # noqa: E402
 from app.search.sql import SqlBackend  # noqa: E402
+from app.search.sql_postgresql import PostgresDialect  # noqa: E402
+from app.search.sql_sqlite import SqliteDialect  # noqa: E402
 
 POSTCODES = ROOT.parent / "shared" / "data" / "geo" / "sample_postcodes_20k.csv"
 WORDS = [
@@ -103,13 +110,27 @@ QUERIES = {
 }
 
 
+def fingerprint(count: int) -> str:
+    """What a filled database depends on: migrations, index models and row code, the documents."""
+    digest = hashlib.sha256(str(count).encode())
+    for path in sorted((ROOT / "app" / "migrations" / "versions").glob("*.py")):
+        digest.update(path.read_bytes())
+    for name in ("app/models/search.py", "app/search/sql_rows.py", "app/search/sql.py"):
+        digest.update((ROOT / name).read_bytes())
+    for code in (documents, SqliteDialect.write, SqliteDialect.clear, PostgresDialect.write, PostgresDialect.clear):
+        digest.update(inspect.getsource(code).encode())
+    return digest.hexdigest()
+
+
 def fill(engine: Engine, count: int) -> float:
     started = time.perf_counter()
     with Session(engine) as session:
         SqlBackend().rebuild(session, documents(count))
         session.commit()
-    with engine.begin() as connection:
-        connection.execute(text("ANALYZE"))
+    # Statistics for the planner; on PostgreSQL VACUUM also sets the visibility map that
+    # index-only scans need after a bulk load.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
     return time.perf_counter() - started
 
 
@@ -165,22 +186,39 @@ def main() -> None:
     parser.add_argument("--postgresql", help="a PostgreSQL URL to benchmark as well (its schema is replaced)")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--explain", action="store_true", help="print query plans to stderr")
+    parser.add_argument("--only", action="append", choices=sorted(QUERIES), help="run only this query (repeatable)")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "waymark-bench-search-sql",
+                        help="where the SQLite database and the fingerprints of filled databases are kept")
+    parser.add_argument("--refill", action="store_true", help="fill even when the cached database is current")
     args = parser.parse_args()
+    for name in set(QUERIES) - set(args.only or QUERIES):
+        del QUERIES[name]
     report: dict[str, Any] = {"documents": args.documents, "runs": args.runs}
-    with tempfile.TemporaryDirectory() as tmp:
-        targets = [] if args.no_sqlite else [("sqlite", f"sqlite:///{tmp}/bench.db")]
-        if args.postgresql:
-            targets.append(("postgresql", args.postgresql))
-        for label, url in targets:
-            engine = make_engine(url)
-            if label == "postgresql":
-                with engine.begin() as connection:
+    args.cache.mkdir(parents=True, exist_ok=True)
+    current = fingerprint(args.documents)
+    targets = [] if args.no_sqlite else [("sqlite", f"sqlite:///{args.cache / 'bench.db'}")]
+    if args.postgresql:
+        targets.append(("postgresql", args.postgresql))
+    for label, url in targets:
+        stamp = args.cache / f"{hashlib.sha256(url.encode()).hexdigest()[:16]}.fingerprint"
+        engine = make_engine(url)
+        filled: float | None = None
+        if args.refill or not stamp.exists() or stamp.read_text() != current:
+            stamp.unlink(missing_ok=True)
+            with engine.begin() as connection:
+                if label == "postgresql":
                     connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
                     connection.execute(text("CREATE SCHEMA public"))
+            if label == "sqlite":
+                engine.dispose()
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(args.cache / "bench.db") + suffix).unlink(missing_ok=True)
+                engine = make_engine(url)
             upgrade(engine)
             filled = round(fill(engine, args.documents), 1)
-            report[label] = {"fill_s": filled, **measure(engine, args.runs, args.explain)}
-            engine.dispose()
+            stamp.write_text(current)
+        report[label] = {"fill_s": filled, **measure(engine, args.runs, args.explain)}
+        engine.dispose()
     print(json.dumps(report, indent=2))
 
 

@@ -4,9 +4,10 @@ These are derived tables: ``waymark search reindex`` can always rebuild them fro
 records, so they carry no foreign keys to HSDS tables and are written in bulk.
 
 Each dialect adds its own index structures with raw DDL in migration 0005, because they are
-not portable SQLAlchemy types: on SQLite an FTS5 table and two R*Trees, on PostgreSQL a
-GIN index over a generated ``tsvector`` column, a GiST index over each entry's geography
-point and a companion table of PostGIS geometries for coverage shapes. ``RAW_DDL`` lists
+not portable SQLAlchemy types: on SQLite an FTS5 table and an R*Tree of coverage shapes, on
+PostgreSQL a GIN index over a generated ``tsvector`` column and a companion table of PostGIS
+geometries for coverage shapes. Points need neither: they are portable columns (unit-sphere
+x, y, z and a grid cell) with a covering B-tree index. ``RAW_DDL`` lists
 them so the migration/model comparison (and autogenerate) can leave them alone.
 """
 
@@ -41,8 +42,22 @@ class SearchEntry(Base):
     free: Mapped[bool] = mapped_column(Boolean, default=False)
     name_text: Mapped[str] = mapped_column(Text, default="")
     body_text: Mapped[str] = mapped_column(Text, default="")
+    at_location: Mapped[bool] = mapped_column(Boolean, default=False)  # location_id is not None
+    # The point on the unit sphere (``sql_rows.unit_vector``) and its grid cell (``sql_rows.cell``):
+    # a radius is a few ranges of cells and an exact squared-chord test, nearest first is the
+    # ascending squared chord. NULL without coordinates.
+    x: Mapped[float | None] = mapped_column(Float)
+    y: Mapped[float | None] = mapped_column(Float)
+    z: Mapped[float | None] = mapped_column(Float)
+    cell: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_search_entry_name_id", "name", "id"),)
+    __table_args__ = (
+        Index("ix_search_entry_name_id", "name", "id"),
+        # Covering for radius counts: the cell ranges, the exact test and the filters kept on
+        # the entry row are answered from the index alone (no visit to the wide rows).
+        Index("ix_search_entry_cell", "cell", "x", "y", "z", "at_location", "free", "minimum_age", "maximum_age",
+              "service_id"),
+    )
 
 
 class SearchTag(Base):
@@ -87,9 +102,9 @@ class SearchShape(Base):
 
 
 # Objects migration 0005 creates with raw DDL (see the module docstring), by kind.
-RAW_DDL_TABLES = ("search_fts", "search_rtree", "search_shape_rtree", "search_shape_geom")
+RAW_DDL_TABLES = ("search_fts", "search_shape_rtree", "search_shape_geom")
 RAW_DDL_COLUMNS = {("search_entry", "tsv")}
-RAW_DDL_INDEXES = {"ix_search_entry_tsv", "ix_search_entry_geog"}
+RAW_DDL_INDEXES = {"ix_search_entry_tsv"}
 
 
 def is_raw_ddl(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:

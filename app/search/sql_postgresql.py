@@ -1,12 +1,10 @@
-"""The SQL index on PostgreSQL: tsvector with GIN for text, PostGIS with GiST for places.
+"""The SQL index on PostgreSQL: tsvector with GIN for text, PostGIS with GiST for coverage shapes.
 
 - Text: search_entry.tsv is generated from name_text (weight A) and body_text (weight B) with
   the 'simple' configuration (tokens arrive already analysed); each query token goes through
   ``plainto_tsquery('simple', ...)`` as a bound parameter, exactly as the documents' tokens went
   through ``to_tsvector``, and the pieces are combined with ``&&`` and ``||``. Rank: ts_rank_cd.
-- Distance: a GiST index over each entry's geography point (an expression index, so there is
-  no second copy of latitude/longitude to keep in step). ``ST_DWithin(..., false)`` tests the
-  radius on the sphere, ``<->`` orders nearest first from the index.
+- Distance is portable (``app.search.sql_query.near``): grid cells and the unit-sphere point.
 - Coverage shapes: ``search_shape_geom`` holds them as geometries with GiST; ``ST_Covers``.
 """
 
@@ -18,9 +16,6 @@ from sqlalchemy.orm import Session
 from app.search.backend import GeoPoint
 from app.search.sql_query import Dialect, Plan
 from app.search.sql_rows import Rows
-
-# The indexed expression (migration 0005): queries must spell it exactly so to use the index.
-GEOGRAPHY = "geography(ST_SetSRID(ST_MakePoint(e.longitude, e.latitude), 4326))"
 
 
 class PostgresDialect(Dialect):
@@ -51,12 +46,6 @@ class PostgresDialect(Dialect):
             for group in groups)
         plan.conditions.append(f"e.tsv @@ ({query})")
         plan.rank = f"-ts_rank_cd(e.tsv, ({query}))"
-
-    def near(self, plan: Plan, point: GeoPoint, radius: float | None) -> None:
-        here = f"geography(ST_SetSRID(ST_MakePoint({plan.bind(point.longitude)}, {plan.bind(point.latitude)}), 4326))"
-        plan.distance = f"({GEOGRAPHY} <-> {here})"
-        if radius is not None:
-            plan.conditions.append(f"ST_DWithin({GEOGRAPHY}, {here}, {plan.bind(float(radius))}, false)")
 
     def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str:
         here = f"ST_SetSRID(ST_MakePoint({plan.bind(point.longitude)}, {plan.bind(point.latitude)}), 4326)"

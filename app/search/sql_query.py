@@ -15,6 +15,7 @@ country need not be sorted.
 from __future__ import annotations
 
 import datetime
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,10 +29,11 @@ from app.geo.distance import EARTH_RADIUS_M, haversine_m
 from app.models.types import UTCDateTime
 from app.search.backend import GeoPoint, OpenAt, SearchQuery, SearchResult, TextQuery
 from app.search.opening import MINUTES_PER_DAY
-from app.search.sql_rows import Rows, day_number
+from app.search.sql_rows import CELL_DEG, COLUMNS, ROWS, Rows, cell_row, day_number, unit_vector
 
 FIRST_STEP_M = 500.0  # first radius tried for a nearest-first page; doubled until the page is full
 STEP_WHEN_MORE_THAN = 500  # matches; fewer are simply sorted in one go
+MAX_CELL_ROWS = 400  # grid rows (CELL_DEG each) beyond which a radius is tested without cell ranges
 HALF_EARTH_M = 3.1416 * EARTH_RADIUS_M
 
 
@@ -88,16 +90,88 @@ class Dialect(ABC):
         """Restrict to documents matching every group; set ``plan.rank``."""
 
     @abstractmethod
-    def near(self, plan: Plan, point: GeoPoint, radius: float | None) -> None:
-        """Set ``plan.distance``; with a radius, restrict to documents within it."""
-
-    @abstractmethod
     def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str:
         """A condition: one of the entry's coverage shapes contains ``point``."""
 
     def name_order(self) -> str:
         """The name sort key (code point order, as every backend compares names)."""
         return "name"
+
+
+def chord2(radius_m: float) -> float:
+    """The squared chord on the unit sphere of a great-circle distance."""
+    angle = min(radius_m / EARTH_RADIUS_M, math.pi)
+    return (2 * math.sin(angle / 2)) ** 2
+
+
+def cell_ranges(point: GeoPoint, radius_m: float) -> list[tuple[int, int]] | None:
+    """Ranges of ``search_entry.cell`` holding every point within ``radius_m`` of ``point`` (and
+    some beyond: the exact test follows), one or two per grid row the circle touches; None when
+    the circle touches more than ``MAX_CELL_ROWS`` rows (a plain scan is then no worse)."""
+    angle = radius_m / EARTH_RADIUS_M
+    if angle >= math.pi / 2:
+        return None
+    lat0 = math.radians(point.latitude)
+    low = point.latitude - math.degrees(angle)
+    high = point.latitude + math.degrees(angle)
+    first, last = cell_row(low) - 1, cell_row(high) + 1
+    if last - first + 1 > MAX_CELL_ROWS:
+        return None
+    first, last = max(first, 0), min(last, ROWS - 1)
+    # The circle's widest reach east and west is at this latitude (where its edge is due east).
+    widest = math.asin(max(-1.0, min(1.0, math.sin(lat0) / math.cos(angle))))
+    ranges: list[tuple[int, int]] = []
+    for row in range(first, last + 1):
+        south = max(math.radians(row * CELL_DEG - 90), math.radians(low))
+        north = min(math.radians((row + 1) * CELL_DEG - 90), math.radians(high))
+        if south > north:
+            south = north = max(min(south, math.radians(high)), math.radians(low))
+        reach = max(_reach(lat0, angle, latitude) for latitude in (south, north, min(max(widest, south), north)))
+        if reach >= math.pi:
+            west, east = 0, COLUMNS - 1
+        else:
+            degrees = math.degrees(reach)
+            west = math.floor((point.longitude - degrees + 180) / CELL_DEG) - 1
+            east = math.floor((point.longitude + degrees + 180) / CELL_DEG) + 1
+        base = row * COLUMNS
+        if east - west + 1 >= COLUMNS:
+            ranges.append((base, base + COLUMNS - 1))
+        elif west < 0:  # across the antimeridian
+            ranges += [(base, base + east), (base + west + COLUMNS, base + COLUMNS - 1)]
+        elif east >= COLUMNS:
+            ranges += [(base, base + east - COLUMNS), (base + west, base + COLUMNS - 1)]
+        else:
+            ranges.append((base + west, base + east))
+    return ranges
+
+
+def _reach(lat0: float, angle: float, latitude: float) -> float:
+    """The largest longitude difference from the centre of a point at ``latitude`` within
+    ``angle`` (radians) of the centre at latitude ``lat0``; pi when the circle spans the row."""
+    across = math.cos(latitude) * math.cos(lat0)
+    if across < 1e-12:
+        return math.pi
+    cosine = (math.cos(angle) - math.sin(latitude) * math.sin(lat0)) / across
+    if cosine <= -1:
+        return math.pi
+    return math.acos(min(cosine, 1.0))
+
+
+def near(plan: Plan, point: GeoPoint, radius: float | None) -> None:
+    """Set ``plan.distance`` (the squared chord, NULL without coordinates); with a radius,
+    restrict to entries within it: cell ranges (joined first, so each is an index range scan)
+    narrow it, the squared chord decides exactly."""
+    x, y, z = unit_vector(point.latitude, point.longitude)
+    plan.distance = (f"((e.x - {x!r}) * (e.x - {x!r}) + (e.y - {y!r}) * (e.y - {y!r}) "
+                     f"+ (e.z - {z!r}) * (e.z - {z!r}))")
+    if radius is None:
+        return
+    ranges = cell_ranges(point, radius)
+    if ranges is not None:
+        values = ", ".join(f"({int(lo)}, {int(hi)})" for lo, hi in ranges)
+        plan.source[:] = [f"(VALUES {values}) c JOIN search_entry e ON e.cell BETWEEN c.column1 AND c.column2",
+                          *plan.source[1:]]
+    plan.conditions.append(f"{plan.distance} <= {chord2(radius)!r}")
 
 
 def usable_text(query: TextQuery) -> list[list[list[str]]]:
@@ -117,7 +191,7 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
     if query.unit == "service_at_location":  # a service with no location is no service at a location
         plan.conditions.append("e.location_id IS NOT NULL")
     if query.point is not None:
-        dialect.near(plan, query.point, radius)
+        near(plan, query.point, radius)
     groups = usable_text(query.text)
     if groups:
         dialect.match_text(plan, groups)

@@ -1,8 +1,8 @@
 """SearchDocuments as rows of the SQL index tables (``app.models.search``).
 
 Everything a query compares is turned into plain numbers and strings here, once, at write
-time: tags for exact-match filters, day numbers for validity dates, the unit-sphere point for
-radius tests, cleaned polygons for coverage. Queries then never interpret a document.
+time: tags for exact-match filters, day numbers for validity dates, the unit-sphere point and
+grid cell for radius tests, cleaned polygons for coverage. Queries then never interpret a document.
 """
 
 from __future__ import annotations
@@ -29,6 +29,26 @@ def unit_vector(latitude: float, longitude: float) -> tuple[float, float, float]
     great-circle distance, so radius tests and nearest-first need no trigonometry per row."""
     lat, lon = math.radians(latitude), math.radians(longitude)
     return math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)
+
+
+# The grid of ``search_entry.cell``: rows of CELL_DEG degrees of latitude, each cut into
+# CELL_DEG-degree columns of longitude numbered west to east, so the cells of one row that a
+# circle touches form one range of numbers and a radius is a few index range scans.
+CELL_DEG = 0.01
+COLUMNS = round(360 / CELL_DEG)
+ROWS = round(180 / CELL_DEG)
+
+
+def cell_row(latitude: float) -> int:
+    return min(max(math.floor((latitude + 90) / CELL_DEG), 0), ROWS - 1)
+
+
+def cell_column(longitude: float) -> int:
+    return min(max(math.floor((longitude + 180) / CELL_DEG), 0), COLUMNS - 1)
+
+
+def cell(latitude: float, longitude: float) -> int:
+    return cell_row(latitude) * COLUMNS + cell_column(longitude)
 
 
 def tags(document: SearchDocument) -> set[str]:
@@ -68,7 +88,6 @@ class Rows:
     """The rows of a batch of documents, keyed by the entry numbers given to them."""
 
     entries: list[dict[str, Any]]
-    points: list[dict[str, Any]]  # entry, latitude, longitude, x, y, z of located entries
     tags: list[dict[str, Any]]
     opens: list[dict[str, Any]]
     shapes: list[dict[str, Any]]  # shape, entry, geojson, wkb, min/max lat/lon
@@ -77,9 +96,12 @@ class Rows:
 def rows(documents: list[SearchDocument], entries: list[int]) -> Rows:
     """Rows for ``documents``, which get the entry numbers ``entries``. Shapes are numbered 0, 1 ...
     (``number_shapes`` gives them their real numbers once it is known how many are usable)."""
-    out = Rows([], [], [], [], [])
+    out = Rows([], [], [], [])
     for entry, document in zip(entries, documents, strict=True):
         located = document.latitude is not None and document.longitude is not None
+        x = y = z = None
+        if document.latitude is not None and document.longitude is not None:
+            x, y, z = unit_vector(document.latitude, document.longitude)
         out.entries.append({
             "entry": entry, "id": document.id, "service_id": document.service_id,
             "location_id": document.location_id, "organization_id": document.organization_id,
@@ -87,11 +109,10 @@ def rows(documents: list[SearchDocument], entries: list[int]) -> Rows:
             "latitude": document.latitude if located else None, "longitude": document.longitude if located else None,
             "minimum_age": document.minimum_age, "maximum_age": document.maximum_age, "free": bool(document.free),
             "name_text": document.name_text or "", "body_text": document.body_text or "",
+            "at_location": document.location_id is not None, "x": x, "y": y, "z": z,
+            "cell": cell(document.latitude, document.longitude)
+            if document.latitude is not None and document.longitude is not None else None,
         })
-        if document.latitude is not None and document.longitude is not None:
-            x, y, z = unit_vector(document.latitude, document.longitude)
-            out.points.append({"entry": entry, "latitude": document.latitude, "longitude": document.longitude,
-                               "x": x, "y": y, "z": z})
         out.tags.extend({"tag": tag, "entry": entry} for tag in sorted(tags(document)))
         out.opens.extend({
             "entry": entry, "start": interval.start, "end": interval.end,

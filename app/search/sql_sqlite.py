@@ -1,19 +1,15 @@
-"""The SQL index on SQLite: FTS5 for text, R*Trees for points and coverage shapes.
+"""The SQL index on SQLite: FTS5 for text, an R*Tree for coverage shapes.
 
 - Text: ``search_fts`` indexes search_entry's name_text and body_text (external content), so a
   MATCH expression built from the query's tokens finds documents and ``bm25`` ranks them, the
   name counting ``NAME_WEIGHT`` times the body.
-- Distance: ``search_rtree`` holds each located entry's box (a point) and, as auxiliary
-  columns, the exact point on the unit sphere. The box narrows a radius to candidates; the
-  squared chord to the query point (a few multiplications, no trigonometry) decides "within"
-  exactly and orders nearest first. Distances returned are haversine, computed for the page.
+- Distance is portable (``app.search.sql_query.near``): grid cells and the unit-sphere point.
 - Coverage shapes: ``search_shape_rtree`` finds the few shapes whose box holds the point and
   shapely tests containment (geometries cached once parsed); the query then names the entries.
 """
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import shapely  # type: ignore[import-untyped]
@@ -21,18 +17,11 @@ from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.geo.distance import EARTH_RADIUS_M, bounding_box
 from app.search.backend import GeoPoint
 from app.search.sql_query import Dialect, Plan
-from app.search.sql_rows import Rows, unit_vector
+from app.search.sql_rows import Rows
 
 NAME_WEIGHT = 4.0
-
-
-def chord2(radius_m: float) -> float:
-    """The squared chord on the unit sphere of a great-circle distance."""
-    angle = min(radius_m / EARTH_RADIUS_M, math.pi)
-    return (2 * math.sin(angle / 2)) ** 2
 
 
 def fts_query(groups: list[list[list[str]]]) -> str:
@@ -67,9 +56,6 @@ class SqliteDialect(Dialect):
             session.execute(text("INSERT INTO search_fts(rowid, name_text, body_text) SELECT entry, name_text, "
                                  "body_text FROM search_entry WHERE entry BETWEEN :low AND :high"),
                             {"low": rows.entries[0]["entry"], "high": rows.entries[-1]["entry"]})
-        if rows.points:
-            session.execute(text("INSERT INTO search_rtree VALUES (:entry, :latitude, :latitude, :longitude, "
-                                 ":longitude, :x, :y, :z)"), rows.points)
         if rows.shapes:
             session.execute(text("INSERT INTO search_shape_rtree VALUES (:shape, :min_lat, :max_lat, :min_lon, "
                                  ":max_lon)"), rows.shapes)
@@ -80,13 +66,11 @@ class SqliteDialect(Dialect):
         # External content: FTS5 removes a row's tokens given the text it indexed, still in search_entry.
         session.execute(text("INSERT INTO search_fts(search_fts, rowid, name_text, body_text) SELECT 'delete', "
                              f"entry, name_text, body_text FROM search_entry WHERE entry IN {within}"), plan.params)
-        session.execute(text(f"DELETE FROM search_rtree WHERE entry IN {within}"), plan.params)
         session.execute(text("DELETE FROM search_shape_rtree WHERE shape IN "
                              f"(SELECT shape FROM search_shape WHERE entry IN {within})"), plan.params)
 
     def clear(self, session: Session) -> None:
         session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('delete-all')"))
-        session.execute(text("DELETE FROM search_rtree"))
         session.execute(text("DELETE FROM search_shape_rtree"))
 
     def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
@@ -95,20 +79,6 @@ class SqliteDialect(Dialect):
         plan.source.append(f"JOIN (SELECT rowid AS entry, bm25(search_fts, {NAME_WEIGHT}, 1.0) AS rank FROM search_fts "
                            f"WHERE search_fts MATCH {plan.bind(fts_query(groups))}) f ON f.entry = e.entry")
         plan.rank = "f.rank"
-
-    def near(self, plan: Plan, point: GeoPoint, radius: float | None) -> None:
-        x, y, z = unit_vector(point.latitude, point.longitude)
-        qx, qy, qz = plan.bind(x), plan.bind(y), plan.bind(z)
-        plan.distance = f"((r.x - {qx}) * (r.x - {qx}) + (r.y - {qy}) * (r.y - {qy}) + (r.z - {qz}) * (r.z - {qz}))"
-        if radius is None:
-            plan.source.append("LEFT JOIN search_rtree r ON r.entry = e.entry")
-            return
-        plan.source[:] = ["search_rtree r JOIN search_entry e ON e.entry = r.entry", *plan.source[1:]]
-        min_lat, max_lat, min_lon, max_lon = bounding_box(point.latitude, point.longitude, radius)
-        if min_lat > -90 and max_lat < 90 and min_lon > -180 and max_lon < 180:
-            plan.conditions += [f"r.min_lat <= {plan.bind(max_lat)}", f"r.max_lat >= {plan.bind(min_lat)}",
-                                f"r.min_lon <= {plan.bind(max_lon)}", f"r.max_lon >= {plan.bind(min_lon)}"]
-        plan.conditions.append(f"{plan.distance} <= {plan.bind(chord2(radius))}")
 
     def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str:
         # The R*Tree narrows the shapes to the few whose box holds the point; shapely decides.

@@ -8,13 +8,13 @@ The portable tables follow ``app.models.search``. The spatial and full-text stru
 dialect DDL (listed in ``app.models.search.RAW_DDL_*`` so model comparison skips them):
 
 - SQLite: ``search_fts``, an FTS5 index over search_entry's text (external content, so the
-  text is stored once; tokens arrive pre-analysed, hence plain unicode61), ``search_rtree``
-  (entry bounding boxes plus the exact unit-sphere point as auxiliary columns, so a radius
-  test needs no trigonometry and no visit to search_entry) and ``search_shape_rtree``
-  (coverage shape bounding boxes).
+  text is stored once; tokens arrive pre-analysed, hence plain unicode61) and
+  ``search_shape_rtree`` (coverage shape bounding boxes).
 - PostgreSQL: a generated ``tsv`` column (name weight A, body weight B, config 'simple') with
-  GIN; a GiST index over each entry's geography point; ``search_shape_geom`` holding
-  coverage shapes as PostGIS geometries with GiST.
+  GIN; ``search_shape_geom`` holding coverage shapes as PostGIS geometries with GiST.
+
+Points are portable: search_entry's unit-sphere x, y, z and grid cell, with the covering
+index ``ix_search_entry_cell`` (``app.search.sql_query`` turns a radius into cell ranges).
 """
 
 from __future__ import annotations
@@ -30,15 +30,12 @@ depends_on = None
 SQLITE = (
     "CREATE VIRTUAL TABLE search_fts USING fts5(name_text, body_text, content='search_entry', "
     "content_rowid='entry', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE VIRTUAL TABLE search_rtree USING rtree(entry, min_lat, max_lat, min_lon, max_lon, +x, +y, +z)",
     "CREATE VIRTUAL TABLE search_shape_rtree USING rtree(shape, min_lat, max_lat, min_lon, max_lon)",
 )
 POSTGRESQL = (
     "ALTER TABLE search_entry ADD COLUMN tsv tsvector GENERATED ALWAYS AS "
     "(setweight(to_tsvector('simple', name_text), 'A') || setweight(to_tsvector('simple', body_text), 'B')) STORED",
     "CREATE INDEX ix_search_entry_tsv ON search_entry USING gin (tsv)",
-    "CREATE INDEX ix_search_entry_geog ON search_entry USING gist "
-    "((geography(ST_SetSRID(ST_MakePoint(longitude, latitude), 4326))))",
     "CREATE TABLE search_shape_geom (shape integer PRIMARY KEY, entry integer NOT NULL, "
     "geom geometry(Geometry, 4326) NOT NULL)",
     "CREATE INDEX ix_search_shape_geom_geom ON search_shape_geom USING gist (geom)",
@@ -61,9 +58,16 @@ def upgrade() -> None:
     sa.Column('free', sa.Boolean(), nullable=False),
     sa.Column('name_text', sa.Text(), nullable=False),
     sa.Column('body_text', sa.Text(), nullable=False),
+    sa.Column('at_location', sa.Boolean(), nullable=False),
+    sa.Column('x', sa.Float(), nullable=True),
+    sa.Column('y', sa.Float(), nullable=True),
+    sa.Column('z', sa.Float(), nullable=True),
+    sa.Column('cell', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('entry', name=op.f('pk_search_entry')),
     sa.UniqueConstraint('id', name=op.f('uq_search_entry_id'))
     )
+    op.create_index('ix_search_entry_cell', 'search_entry', ['cell', 'x', 'y', 'z', 'at_location', 'free',
+                    'minimum_age', 'maximum_age', 'service_id'], unique=False)
     op.create_index('ix_search_entry_name_id', 'search_entry', ['name', 'id'], unique=False)
     op.create_index(op.f('ix_search_entry_organization_id'), 'search_entry', ['organization_id'], unique=False)
     op.create_index(op.f('ix_search_entry_service_id'), 'search_entry', ['service_id'], unique=False)
@@ -101,7 +105,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
-        for table in ("search_shape_rtree", "search_rtree", "search_fts"):
+        for table in ("search_shape_rtree", "search_fts"):
             op.execute(f"DROP TABLE {table}")
     elif dialect == "postgresql":
         op.execute("DROP TABLE search_shape_geom")
@@ -114,4 +118,5 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_search_entry_service_id'), table_name='search_entry')
     op.drop_index(op.f('ix_search_entry_organization_id'), table_name='search_entry')
     op.drop_index('ix_search_entry_name_id', table_name='search_entry')
+    op.drop_index('ix_search_entry_cell', table_name='search_entry')
     op.drop_table('search_entry')
