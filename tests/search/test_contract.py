@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import random
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -197,9 +198,9 @@ def _open(interval: OpenInterval, moment: OpenAt) -> bool:
     return interval.start <= moment.minute < interval.end and interval.occurs_on(started)
 
 
-def expected(q: SearchQuery) -> tuple[list[str], int, dict[str, float]]:
+def expected(q: SearchQuery, docs: list[SearchDocument] = DOCS) -> tuple[list[str], int, dict[str, float]]:
     """Ids in order (for sort "name" and "distance"), total and distances."""
-    hits = [d for d in DOCS if _matches(d, q)]
+    hits = [d for d in docs if _matches(d, q)]
 
     def nearest(d: SearchDocument) -> tuple[float, str]:
         distance = _distance(d, q.point)
@@ -221,12 +222,12 @@ def expected(q: SearchQuery) -> tuple[list[str], int, dict[str, float]]:
     return [key for key, _ in keyed][start:start + q.per_page], len(keyed), distances
 
 
-def check(search: Search, **fields: object) -> SearchResult:
+def check(search: Search, docs: list[SearchDocument] = DOCS, **fields: object) -> SearchResult:
     """Run the query and compare it with ``expected`` (order too, unless sorted by relevance)."""
     fields.setdefault("per_page", 100)
     query = SearchQuery(**fields)  # type: ignore[arg-type]
     result = search(**fields)
-    want, total, distances = expected(query)
+    want, total, distances = expected(query, docs)
     assert result.total == total
     if query.sort == "relevance":
         assert sorted(result.ids) == sorted(want)
@@ -411,3 +412,79 @@ MIX = [
 @pytest.mark.parametrize("fields", MIX, ids=[str(i) for i in range(len(MIX))])
 def test_combinations_agree_with_the_contract(search: Search, fields: dict[str, object]) -> None:
     check(search, **fields)
+
+
+# Many documents: nearest-first pages are then found within growing radii (more matches than
+# sql_query.STEP_WHEN_MORE_THAN), which the small directory above never needs.
+
+def _crowd() -> list[SearchDocument]:
+    rng = random.Random(7)
+    words = ["walk", "group", "cafe", "advic", "art", "sport", "carer", "social"]
+    out = []
+    for number in range(1400):
+        north, east = rng.uniform(-20000, 20000), rng.uniform(-20000, 20000)
+        where = None if number % 97 == 0 else away(north, east)
+        service = f"svc-crowd-{number // 3 if number % 2 else number}"  # some services at several places
+        out.append(doc(f"crowd-{number:03d}", f"Crowd {rng.choice(words).title()}", where,
+                       " ".join(rng.sample(words, 3)), service_id=service,
+                       location_id=None if where is None else f"loc-crowd-{number}",
+                       term_ids=frozenset(rng.sample([HEALTH, EXERCISE, MONEY], rng.randrange(3))),
+                       free=rng.random() < 0.5, minimum_age=rng.choice((None, 18)),
+                       delivery=frozenset({rng.choice(("in_person", "telephone"))}),
+                       coverage_codes=frozenset({rng.choice((LEEDS, NATIONAL, "E07000164"))}),
+                       intervals=(hours(rng.choice(DAYS), 9, 12),)))
+    return out
+
+
+CROWD = _crowd()
+CROWD_MIX = [
+    {"point": HERE, "proximity": 16000, "sort": "distance", "per_page": 20},
+    {"point": HERE, "proximity": 16000, "sort": "distance", "per_page": 20, "page": 7},
+    {"point": HERE, "sort": "distance", "per_page": 20, "page": 3},
+    {"point": HERE, "proximity": 25000, "sort": "distance", "per_page": 20, "unit": "service"},
+    {"point": HERE, "proximity": 16000, "sort": "distance", "per_page": 20, "free": True, "age_range": (16, 16)},
+    {"point": HERE, "proximity": 16000, "sort": "distance", "per_page": 20, "term_ids": frozenset({HEALTH})},
+    {"point": HERE, "proximity": 16000, "sort": "distance", "per_page": 20, "text": ((("walk",), ("cafe",)),)},
+    {"point": HERE, "proximity": 12000, "sort": "relevance", "per_page": 500, "text": ((("social",),),)},
+    {"point": HERE, "coverage": frozenset({LEEDS, NATIONAL}), "sort": "distance", "per_page": 20},
+    {"point": HERE, "proximity": 16000, "sort": "name", "per_page": 20, "page": 2, "unit": "service"},
+    {"point": GeoPoint(*away(19000, 19000)), "proximity": 3000, "sort": "distance", "per_page": 20},
+]
+
+
+@pytest.mark.parametrize("fields", CROWD_MIX, ids=[str(i) for i in range(len(CROWD_MIX))])
+def test_crowded_pages_agree_with_the_contract(backend: SearchBackend, session: Session,
+                                                fields: dict[str, object]) -> None:
+    assert backend.rebuild(session, CROWD) == len(CROWD)
+
+    def run(**query: object) -> SearchResult:
+        return backend.search(session, SearchQuery(**query))  # type: ignore[arg-type]
+
+    assert check(run, CROWD, **fields).total > 0
+
+
+@pytest.mark.parametrize("centre", [HERE, GeoPoint(0.0, 179.999), GeoPoint(-33.9, -179.99), GeoPoint(89.99, 10.0),
+                                    GeoPoint(-89.5, -45.0), GeoPoint(60.0, 0.0)], ids=str)
+def test_cell_ranges_hold_every_point_within_the_radius(centre: GeoPoint) -> None:
+    from app.search.sql_query import cell_ranges
+    from app.search.sql_rows import cell
+
+    rng = random.Random(11)
+    for radius in (5.0, 300.0, 1000.0, 16000.0, 120000.0, 400000.0):
+        ranges = cell_ranges(centre, radius)
+        if ranges is None:
+            continue
+        for _ in range(400):
+            # A point at a random bearing and distance (the last few exactly on the circle).
+            angle = (radius if _ % 10 == 0 else rng.uniform(0, radius)) / EARTH_RADIUS_M
+            bearing = rng.uniform(0, 2 * math.pi)
+            lat0, lon0 = math.radians(centre.latitude), math.radians(centre.longitude)
+            lat = math.asin(math.sin(lat0) * math.cos(angle) + math.cos(lat0) * math.sin(angle) * math.cos(bearing))
+            lon = lon0 + math.atan2(math.sin(bearing) * math.sin(angle) * math.cos(lat0),
+                                    math.cos(angle) - math.sin(lat0) * math.sin(lat))
+            lat_d = math.degrees(lat)
+            lon_d = (math.degrees(lon) + 540) % 360 - 180
+            if haversine_m(centre.latitude, centre.longitude, lat_d, lon_d) > radius:
+                continue
+            number = cell(lat_d, lon_d)
+            assert any(lo <= number <= hi for lo, hi in ranges), (centre, radius, lat_d, lon_d)
