@@ -1,0 +1,207 @@
+"""``link``: block, compare, score, band and cluster one batch of records of one entity type.
+
+This is the whole pure core in one call, so the database layer only has to turn staged records into
+``LinkRecord``s, pass the stored decisions and last run's golden ids, and store what comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.linkage.bands import BANDS, Band, Thresholds
+from app.linkage.blocking import BlockingStats, candidate_pairs
+from app.linkage.clustering import cluster
+from app.linkage.features import features
+from app.linkage.records import Entity, Key, LinkRecord
+from app.linkage.scoring import Model, compare, estimate_u, hard_rules, train
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A reviewer's answer about two records: the same thing (``same=True``, must-link) or not (cannot-link)."""
+
+    a: Key
+    b: Key
+    same: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FieldEvidence:
+    """One field's contribution to a pair's score: its comparison level and the bits of evidence that carries."""
+
+    field: str
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPair:
+    """A compared pair, its match probability and band, and why.
+
+    ``rule`` names a hard rule that forbids the link (the band is then keep apart whatever the probability);
+    ``decision`` is the reviewer's answer if there is one (it sets the band). ``evidence`` is strongest first.
+    """
+
+    a: Key
+    b: Key
+    probability: float
+    weight: float
+    band: Band
+    evidence: tuple[FieldEvidence, ...]
+    rule: str | None = None
+    decision: bool | None = None
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """Clusters (key -> golden id), the pairs worth showing, counts, blocking statistics and the fitted model.
+
+    ``pairs`` holds every pair in the auto-merge or review band, every decided pair, and pairs a hard rule kept
+    apart although they scored in those bands; other keep-apart pairs are only counted.
+    """
+
+    clusters: dict[Key, str]
+    pairs: tuple[ScoredPair, ...]
+    counts: dict[str, int]
+    blocking: BlockingStats
+    model: Model
+
+    def review_queue(self) -> list[ScoredPair]:
+        """Pairs waiting for a reviewer, most uncertain first (probability nearest one half)."""
+        waiting = [p for p in self.pairs if p.band is Band.REVIEW and p.decision is None]
+        return sorted(waiting, key=lambda p: (abs(p.probability - 0.5), p.a, p.b))
+
+
+def link(
+    records: Sequence[LinkRecord],
+    *,
+    decisions: Iterable[Decision] = (),
+    previous: Mapping[Key, str] | None = None,
+    thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, so sharing the default is safe
+    link_only: bool = False,
+    max_block: int = 100,
+    label_weight: float = 10.0,
+    u_sample: int = 100_000,
+    seed: int = 0,
+) -> LinkResult:
+    """Link ``records`` (all of one entity type, keys unique) into clusters with stable golden ids.
+
+    ``decisions`` are reviewers' answers: they train the model and are honoured by clustering (a must-link may
+    override a hard rule, since a person has looked; see ``clustering`` for contradictions). ``previous`` maps keys
+    to last run's golden ids, oldest record first. ``link_only`` compares only records from different sources
+    and, taking each source to be free of duplicates, puts at most one record of each source in a cluster.
+    """
+    entity = _entity(records)
+    keys = [record.key for record in records]
+    index = {key: i for i, key in enumerate(keys)}
+    if len(index) != len(keys):
+        raise ValueError("record keys must be unique")
+    feats = features(records)
+    (left, right), stats = candidate_pairs(feats, max_block=max_block, link_only=link_only)
+
+    decided: dict[tuple[int, int], bool] = {}
+    unknown = 0
+    for decision in decisions:
+        if decision.a not in index or decision.b not in index or decision.a == decision.b:
+            unknown += 1
+            continue
+        i, j = sorted((index[decision.a], index[decision.b]))
+        decided[(i, j)] = decision.same
+    if decided:  # decided pairs are scored (and explained) even if blocking did not propose them
+        n = max(len(keys), 1)
+        extra = np.array([i * n + j for i, j in decided], dtype=np.int64)
+        codes = np.union1d(left * n + right, extra)
+        left, right = codes // n, codes % n
+    row_of = {(i, j): row for row, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True))}
+
+    levels = compare(feats, (left, right), entity)
+    u = estimate_u(feats, entity, link_only=link_only, sample=u_sample, seed=seed)
+    rules = hard_rules(levels, entity)
+    # Pairs a hard rule settles are left out of estimation: they are decided, and the model is for the rest.
+    # (Kept in, the many different-house-number pairs make "same house number" look like proof of a match, when
+    # within one building it is the name that tells restaurants, or branches, apart.)
+    open_rows = np.array([rule is None for rule in rules], dtype=bool)
+    for pair in decided:
+        open_rows[row_of[pair]] = True
+    open_index = np.flatnonzero(open_rows)
+    position = {int(row): k for k, row in enumerate(open_index.tolist())}
+    labelled = [(position[row_of[pair]], same) for pair, same in decided.items()]
+    model = train(levels[open_index], entity, u, labelled=labelled, label_weight=label_weight)
+    weights = model.match_weights(levels)
+    probabilities = 1 / (1 + np.exp2(-np.clip(weights, -60, 60)))
+    band_codes = thresholds.codes(probabilities)
+    for (i, j), same in decided.items():
+        band_codes[row_of[(i, j)]] = 0 if same else 2
+    for row, rule in enumerate(rules):
+        if rule is not None and decided.get((int(left[row]), int(right[row]))) is not True:
+            band_codes[row] = 2
+
+    merge_rows = np.flatnonzero(band_codes == 0)
+    links = [(int(left[r]), int(right[r]), float(weights[r])) for r in merge_rows.tolist()]
+    must = [pair for pair, same in decided.items() if same]
+    cannot = [pair for pair, same in decided.items() if not same]
+    cannot += [
+        (int(left[r]), int(right[r]))
+        for r, rule in enumerate(rules)
+        if rule is not None and decided.get((int(left[r]), int(right[r]))) is not True
+    ]
+    clustering = cluster(keys, links, must_link=must, cannot_link=cannot, previous=previous, one_per_source=link_only)
+
+    shown = np.flatnonzero((band_codes < 2) | (thresholds.codes(probabilities) < 2))
+    pairs = []
+    for row in shown.tolist():
+        i, j = int(left[row]), int(right[row])
+        evidence = tuple(FieldEvidence(*item) for item in model.explain(levels[row]))
+        pairs.append(
+            ScoredPair(
+                keys[i],
+                keys[j],
+                float(probabilities[row]),
+                round(float(weights[row]), 2),
+                BANDS[int(band_codes[row])],
+                evidence,
+                rules[row],
+                decided.get((i, j)),
+            )
+        )
+    shown_rows = set(shown.tolist())
+    for (i, j), same in decided.items():  # decided pairs below the review band are shown too
+        row = row_of[(i, j)]
+        if row not in shown_rows:
+            evidence = tuple(FieldEvidence(*item) for item in model.explain(levels[row]))
+            pairs.append(
+                ScoredPair(
+                    keys[i],
+                    keys[j],
+                    float(probabilities[row]),
+                    round(float(weights[row]), 2),
+                    BANDS[int(band_codes[row])],
+                    evidence,
+                    rules[row],
+                    same,
+                )
+            )
+    counts = {
+        "records": len(records),
+        "candidate_pairs": int(left.size),
+        "auto_merge": int((band_codes == 0).sum()),
+        "review": int((band_codes == 1).sum()),
+        "keep_apart": int((band_codes == 2).sum()),
+        "blocked_by_rules": sum(rule is not None for rule in rules),
+        "decisions": len(decided),
+        "decisions_unknown": unknown,
+        "decision_conflicts": clustering.conflicts,
+        "clusters": len(set(clustering.clusters.values())),
+        "em_iterations": model.iterations,
+    }
+    return LinkResult(clustering.clusters, tuple(pairs), counts, stats, model)
+
+
+def _entity(records: Sequence[LinkRecord]) -> Entity:
+    entities = {record.entity for record in records}
+    if len(entities) > 1:
+        raise ValueError(f"link one entity type at a time, got {sorted(entities)}")
+    return next(iter(entities)) if entities else "location"

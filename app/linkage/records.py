@@ -1,0 +1,160 @@
+"""``LinkRecord``: what linkage knows about one staged record, already normalised.
+
+Linkage never sees whole HSDS records: it compares a handful of fields, and reading them once into a small frozen
+dataclass keeps the comparison loops free of dictionary walking and lets the database layer build records from
+whatever it stores. ``LinkRecord.build`` normalises raw values; ``from_hsds`` reads an HSDS 3 location, organization
+or service as the API serves them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from app.linkage import normalise as norm
+
+Entity = Literal["location", "organization", "service"]
+Key = tuple[str, str]  # (source, external_id)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRecord:
+    """One record's comparable fields, normalised; empty strings, tuples and ``None`` mean "not known".
+
+    ``parents`` holds the golden ids of a service's organisation and locations, so services are matched within what
+    has already been matched. ``registrations`` are ``(scheme, id)`` pairs such as ``("GB-CHC", "1234567")``.
+    """
+
+    key: Key
+    entity: Entity
+    name: str = ""
+    address: tuple[str, ...] = ()
+    house_number: str | None = None
+    postcode: str | None = None
+    locality: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    phones: tuple[str, ...] = ()
+    domain: str | None = None
+    registrations: tuple[tuple[str, str], ...] = ()
+    country: str | None = None
+    parents: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        return self.key[0]
+
+    @classmethod
+    def build(
+        cls,
+        key: Key,
+        entity: Entity,
+        *,
+        name: str | None = None,
+        address: Sequence[str | None] = (),
+        postcode: str | None = None,
+        locality: str | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+        phones: Iterable[str | None] = (),
+        website: str | None = None,
+        registrations: Iterable[tuple[str | None, str | None]] = (),
+        country: str | None = "GB",
+        parents: Iterable[str] = (),
+    ) -> LinkRecord:
+        """A record from raw values, each normalised; values that cannot be read are left out.
+
+        Phones are read as dialled in ``country`` (so US feeds pass ``country="US"``); a UK postcode is stored in
+        its canonical form, any other country's as written.
+        """
+        lines = tuple(line.strip() for line in address if line and line.strip())
+        country = (country or "GB").upper()
+        numbers = (norm.phone_e164(phone, country) for phone in phones)
+        regs = {
+            (norm.fold(scheme).replace(" ", "-").upper(), "".join(str(ident).split()).upper().lstrip("0") or "0")
+            for scheme, ident in registrations
+            if scheme and ident and str(ident).strip()
+        }
+        coordinates = _coordinates(latitude, longitude)
+        return cls(
+            key=key,
+            entity=entity,
+            name=(name or "").strip(),
+            address=lines,
+            house_number=norm.house_number(lines),
+            postcode=norm.postcode_parts(postcode, country).full or (postcode or "").strip().upper() or None,
+            locality=norm.fold(locality),
+            latitude=coordinates[0] if coordinates else None,
+            longitude=coordinates[1] if coordinates else None,
+            phones=tuple(sorted({n for n in numbers if n})),
+            domain=norm.registrable_domain(website),
+            registrations=tuple(sorted(regs)),
+            country=country,
+            parents=tuple(sorted(set(parents))),
+        )
+
+
+def _coordinates(latitude: Any, longitude: Any) -> tuple[float, float] | None:
+    """Latitude and longitude as floats, or ``None`` when missing, out of range, or the (0, 0) placeholder."""
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None
+    return lat, lon
+
+
+def _phones(record: Mapping[str, Any]) -> list[str]:
+    return [str(phone.get("number")) for phone in record.get("phones") or () if phone.get("number")]
+
+
+def _first_address(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The physical address if there is one, else the first: HSDS allows postal and virtual addresses too."""
+    addresses = [a for a in record.get("addresses") or () if isinstance(a, Mapping)]
+    for address in addresses:
+        if address.get("address_type") in (None, "physical"):
+            return address
+    return addresses[0] if addresses else {}
+
+
+def from_hsds(
+    source: str, record: Mapping[str, Any], entity: Entity, *, parents: Iterable[str] = (), country: str = "GB"
+) -> LinkRecord:
+    """A ``LinkRecord`` from an HSDS 3 location, organization or service dict, keyed by ``(source, record["id"])``.
+
+    Locations read their address, coordinates and phones; organisations their website, ``organization_identifiers``
+    and phones, plus the address of their first location; services their url and phones (not their email domain:
+    shared mailboxes are common) and the address of their first location. ``country`` is the default for phones and
+    postcodes when the address does not say.
+    """
+    key = (source, str(record.get("id") or ""))
+    location: Mapping[str, Any] = record
+    if entity == "organization":
+        location = next(iter(record.get("locations") or ()), {})
+    elif entity == "service":
+        at: Any = next(iter(record.get("service_at_locations") or ()), {})
+        location = (at.get("location") or {}) if isinstance(at, Mapping) else {}
+    address = _first_address(location)
+    where = address.get("country") or country
+    registrations = [
+        (item.get("identifier_scheme") or item.get("identifier_type"), item.get("identifier"))
+        for item in record.get("organization_identifiers") or ()
+        if isinstance(item, Mapping)
+    ]
+    return LinkRecord.build(
+        key,
+        entity,
+        name=record.get("name"),
+        address=[address.get("address_1"), address.get("address_2")],
+        postcode=address.get("postal_code"),
+        locality=address.get("city"),
+        latitude=location.get("latitude"),
+        longitude=location.get("longitude"),
+        phones=_phones(record) or _phones(location),
+        website=record.get("website") or record.get("url"),
+        registrations=registrations,
+        country=str(where),
+        parents=parents,
+    )

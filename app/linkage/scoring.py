@@ -1,0 +1,361 @@
+"""Fellegi-Sunter scoring: per-field comparison levels, m and u estimated without labels, explainable weights.
+
+Each candidate pair is described by one comparison level per field (exact, close, different... or missing). The
+model holds, per field and level, ``m`` (how often true matches show that level) and ``u`` (how often random
+non-matching pairs do); a level's evidence is ``log2(m / u)`` bits and a pair's match weight is the prior's log-odds
+plus the sum over its fields. Because every bit comes from one named field level, the score explains itself.
+
+Estimation, without labels:
+
+- ``u`` comes from random pairs of records (almost all non-matches), with one pseudo-count per level so a level
+  never seen at random gets a large but finite weight. It is held fixed afterwards: random pairs measure it better
+  than EM can on candidate pairs, which are enriched for matches.
+- ``m`` and the prior (share of candidate pairs that match) come from expectation-maximisation over the candidate
+  pairs, run on the distinct level patterns with their counts (a few hundred patterns however many pairs).
+- Reviewers' decisions, when given, are labelled pairs: their posterior is clamped to 1 or 0 and each counts as
+  ``label_weight`` unlabelled pairs, so a few dozen answers move ``m`` where the unlabelled data are ambiguous.
+
+Missing values (level 0) contribute nothing. Hard rules are not weights: ``hard_rules`` names the rule that forbids
+a link (different house numbers for locations, conflicting registration ids of one scheme), whatever the score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import JaroWinkler
+
+from app.linkage.blocking import Pairs
+from app.linkage.features import Features
+from app.linkage.records import Entity
+
+Levels = npt.NDArray[np.uint8]  # (pairs, fields); 0 is "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A field and its comparison levels, best first; level 0 ("missing") is implicit and carries no weight."""
+
+    field: str
+    levels: tuple[str, ...]
+    neutral: frozenset[str] = frozenset()  # levels that are no evidence either way, like missing
+
+    def level_name(self, level: int) -> str:
+        return "missing" if level == 0 else self.levels[level - 1]
+
+
+NAME = Comparison("name", ("exact", "very close", "close", "different"))
+STREET = Comparison("street", ("exact", "close", "different"))
+HOUSE_NUMBER = Comparison("house_number", ("same", "different"))
+POSTCODE = Comparison("postcode", ("same", "same sector", "same district", "different"))
+LOCALITY = Comparison("locality", ("same", "close", "different"))
+DISTANCE = Comparison("distance", ("within 50 m", "within 250 m", "within 2 km", "further"))
+# A number or domain shared by many records (a head office, a helpline, a council website) says nothing about
+# whether two records are the same site or service: that level is neutral by design, not by estimation, because
+# on any one batch EM would happily explain the records sharing it as matches.
+PHONE = Comparison("phone", ("same", "same shared number", "different"), frozenset({"same shared number"}))
+DOMAIN = Comparison("domain", ("same", "same shared domain", "different"), frozenset({"same shared domain"}))
+REGISTRATION = Comparison("registration", ("same", "conflicting"))
+PARENTS = Comparison("parents", ("shared", "different"))
+
+# Which fields are evidence for which entity. A location is a place; an organisation is known by its registrations,
+# website and name; a service by its name within the organisation or location it belongs to.
+ENTITY_FIELDS: dict[str, tuple[Comparison, ...]] = {
+    "location": (NAME, STREET, HOUSE_NUMBER, POSTCODE, LOCALITY, DISTANCE, PHONE, DOMAIN),
+    "organization": (NAME, REGISTRATION, DOMAIN, PHONE, POSTCODE, STREET, HOUSE_NUMBER, LOCALITY, DISTANCE),
+    "service": (NAME, PARENTS, PHONE, DOMAIN, POSTCODE, STREET),
+}
+
+# Similarity thresholds for the "close" levels (Jaro-Winkler or IDF-weighted word overlap, 0..1).
+NAME_VERY_CLOSE = 0.94
+NAME_CLOSE = 0.85
+NAME_OVERLAP_VERY_CLOSE = 0.8
+NAME_OVERLAP_CLOSE = 0.5
+TEXT_CLOSE = 0.9
+
+
+# --------------------------------------------------------------------------- comparison levels
+
+
+def _names(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
+    keys = feats.name_keys
+    a = [keys[i] for i in left.tolist()]
+    b = [keys[j] for j in right.tolist()]
+    jw = np.asarray(process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1), dtype=np.float64)
+    weight = feats.weights.weight
+    tokens, totals = feats.name_tokens, feats.name_weight_totals
+    overlap = np.zeros(len(a), dtype=np.float64)
+    for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+        common = tokens[i] & tokens[j]
+        if common:
+            overlap[n] = 2 * sum(weight(t) for t in common) / (totals[i] + totals[j])
+    exact = np.fromiter((tokens[i] == tokens[j] for i, j in zip(left.tolist(), right.tolist(), strict=True)), bool)
+    missing = np.fromiter((not x or not y for x, y in zip(a, b, strict=True)), bool, len(a))
+    very_close = (jw >= NAME_VERY_CLOSE) | (overlap >= NAME_OVERLAP_VERY_CLOSE)
+    close = (jw >= NAME_CLOSE) | (overlap >= NAME_OVERLAP_CLOSE)
+    return _select(missing, [exact, very_close, close], default=4)
+
+
+def _texts(values: Sequence[str], left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], token_set: bool) -> Levels:
+    a = [values[i] for i in left.tolist()]
+    b = [values[j] for j in right.tolist()]
+    similarity = np.asarray(process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1))
+    if token_set:
+        ratio = np.asarray(process.cpdist(a, b, scorer=fuzz.token_set_ratio, workers=-1), dtype=np.float64) / 100
+        similarity = np.maximum(similarity, ratio)
+    exact = np.fromiter((x == y for x, y in zip(a, b, strict=True)), bool, len(a))
+    missing = np.fromiter((not x or not y for x, y in zip(a, b, strict=True)), bool, len(a))
+    return _select(missing, [exact, similarity >= TEXT_CLOSE], default=3)
+
+
+def _house_numbers(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
+    numbers = [r.house_number for r in feats.records]
+    a = [numbers[i] for i in left.tolist()]
+    b = [numbers[j] for j in right.tolist()]
+    missing = np.fromiter((x is None or y is None for x, y in zip(a, b, strict=True)), bool, len(a))
+    same = np.fromiter((x == y for x, y in zip(a, b, strict=True)), bool, len(a))
+    return _select(missing, [same], default=2)
+
+
+def _postcodes(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
+    out = np.zeros(left.size, dtype=np.uint8)
+    codes = feats.postcodes
+    for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+        p, q = codes[i], codes[j]
+        if p.full and p.full == q.full:
+            out[n] = 1
+        elif p.sector and p.sector == q.sector:
+            out[n] = 2
+        elif p.district and p.district == q.district:
+            out[n] = 3
+        elif (p.full or p.district) and (q.full or q.district):
+            out[n] = 4
+    return out
+
+
+def _distances(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
+    lat1, lon1 = np.radians(feats.latitudes[left]), np.radians(feats.longitudes[left])
+    lat2, lon2 = np.radians(feats.latitudes[right]), np.radians(feats.longitudes[right])
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    metres = 2 * 6_371_000 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    return _select(np.isnan(metres), [metres <= 50, metres <= 250, metres <= 2000], default=4)
+
+
+def _shared_sets(
+    values: Sequence[frozenset[str]], shared: frozenset[str], left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]
+) -> Levels:
+    """Set fields (phones, domains): same on a value that singles the record out; same only on a shared value."""
+    out = np.zeros(left.size, dtype=np.uint8)
+    for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+        p, q = values[i], values[j]
+        if not p or not q:
+            continue
+        common = p & q
+        out[n] = 3 if not common else 2 if common <= shared else 1
+    return out
+
+
+def _registrations(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
+    out = np.zeros(left.size, dtype=np.uint8)
+    regs = feats.registrations
+    for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+        p, q = regs[i], regs[j]
+        if not p or not q:
+            continue
+        schemes = p.keys() & q.keys()
+        if any(p[s] & q[s] for s in schemes):
+            out[n] = 1
+        elif schemes:
+            out[n] = 2
+    return out
+
+
+def _select(missing: npt.NDArray[np.bool_], conditions: list[npt.NDArray[np.bool_]], default: int) -> Levels:
+    """Level 1 + index of the first true condition, else ``default``; 0 where ``missing``."""
+    out = np.full(missing.size, default, dtype=np.uint8)
+    for level in range(len(conditions), 0, -1):
+        out[conditions[level - 1]] = level
+    out[missing] = 0
+    return out
+
+
+def compare(feats: Features, pairs: Pairs, entity: Entity) -> Levels:
+    """The comparison level of every field (``ENTITY_FIELDS[entity]``) for every pair, as a (pairs, fields) array."""
+    left, right = pairs
+    columns: list[Levels] = []
+    domains = [frozenset((r.domain,)) if r.domain else frozenset() for r in feats.records]
+    for comparison in ENTITY_FIELDS[entity]:
+        field = comparison.field
+        if field == "name":
+            columns.append(_names(feats, left, right))
+        elif field == "street":
+            columns.append(_texts(feats.streets, left, right, token_set=True))
+        elif field == "house_number":
+            columns.append(_house_numbers(feats, left, right))
+        elif field == "postcode":
+            columns.append(_postcodes(feats, left, right))
+        elif field == "locality":
+            columns.append(_texts([r.locality for r in feats.records], left, right, token_set=False))
+        elif field == "distance":
+            columns.append(_distances(feats, left, right))
+        elif field == "phone":
+            columns.append(_shared_sets(feats.phones, feats.shared_phones, left, right))
+        elif field == "domain":
+            columns.append(_shared_sets(domains, feats.shared_domains, left, right))
+        elif field == "registration":
+            columns.append(_registrations(feats, left, right))
+        elif field == "parents":
+            levels = _shared_sets([frozenset(r.parents) for r in feats.records], frozenset(), left, right)
+            columns.append(np.where(levels == 3, 2, levels).astype(np.uint8))
+    if not columns:
+        return np.zeros((left.size, 0), dtype=np.uint8)
+    return np.stack(columns, axis=1)
+
+
+# --------------------------------------------------------------------------- hard rules
+
+RULE_HOUSE_NUMBER = "different house numbers"
+RULE_REGISTRATION = "conflicting registration ids"
+
+
+def hard_rules(levels: Levels, entity: Entity) -> list[str | None]:
+    """Per pair, the hard rule that forbids linking it, or ``None``."""
+    fields = [c.field for c in ENTITY_FIELDS[entity]]
+    blocked = np.zeros(levels.shape[0], dtype=np.uint8)
+    if "registration" in fields:
+        blocked[levels[:, fields.index("registration")] == REGISTRATION.levels.index("conflicting") + 1] = 2
+    if entity == "location" and "house_number" in fields:
+        blocked[levels[:, fields.index("house_number")] == HOUSE_NUMBER.levels.index("different") + 1] = 1
+    names = (None, RULE_HOUSE_NUMBER, RULE_REGISTRATION)
+    return [names[code] for code in blocked.tolist()]
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class Model:
+    """Estimated m and u per field and level (index 0, "missing", unused) and the prior match share."""
+
+    fields: tuple[Comparison, ...]
+    m: tuple[npt.NDArray[np.float64], ...]
+    u: tuple[npt.NDArray[np.float64], ...]
+    prior: float
+    iterations: int = 0
+
+    def level_weights(self) -> list[npt.NDArray[np.float64]]:
+        """Bits of evidence per field and level: ``log2(m / u)``, 0 for missing."""
+        out = []
+        for comparison, m, u in zip(self.fields, self.m, self.u, strict=True):
+            w = np.log2(np.maximum(m, 1e-12) / np.maximum(u, 1e-12))
+            w[0] = 0.0
+            for level in comparison.neutral:
+                w[comparison.levels.index(level) + 1] = 0.0
+            out.append(w)
+        return out
+
+    def match_weights(self, levels: Levels) -> npt.NDArray[np.float64]:
+        """Each pair's total match weight in bits, prior included."""
+        total = np.full(levels.shape[0], np.log2(self.prior / (1 - self.prior)), dtype=np.float64)
+        for column, weights in enumerate(self.level_weights()):
+            total += weights[levels[:, column]]
+        return total
+
+    def probabilities(self, levels: Levels) -> npt.NDArray[np.float64]:
+        return 1 / (1 + np.exp2(-np.clip(self.match_weights(levels), -60, 60)))
+
+    def explain(self, row: npt.NDArray[np.uint8]) -> list[tuple[str, str, float]]:
+        """``(field, level, weight in bits)`` for one pair's levels, strongest evidence first."""
+        weights = self.level_weights()
+        evidence = [
+            (c.field, c.level_name(int(level)), round(float(weights[k][level]), 2))
+            for k, (c, level) in enumerate(zip(self.fields, row.tolist(), strict=True))
+        ]
+        return sorted(evidence, key=lambda item: -abs(item[2]))
+
+
+def estimate_u(
+    feats: Features, entity: Entity, *, link_only: bool = False, sample: int = 100_000, seed: int = 0
+) -> tuple[npt.NDArray[np.float64], ...]:
+    """``u`` per field from random pairs of records, with one pseudo-count per level."""
+    n = len(feats)
+    fields = ENTITY_FIELDS[entity]
+    rng = np.random.default_rng(seed)
+    if n < 2:
+        return tuple(np.full(len(c.levels) + 1, 1 / len(c.levels)) for c in fields)
+    left = rng.integers(0, n, size=sample * 2, dtype=np.int64)
+    right = rng.integers(0, n, size=sample * 2, dtype=np.int64)
+    keep = left != right
+    if link_only:
+        keep &= feats.sources[left] != feats.sources[right]
+    left, right = left[keep][:sample], right[keep][:sample]
+    levels = compare(feats, (left, right), entity)
+    return tuple(_distribution(levels[:, k], len(c.levels), np.ones(levels.shape[0])) for k, c in enumerate(fields))
+
+
+def _distribution(
+    column: Levels, count: int, weights: npt.NDArray[np.float64], pseudo: float = 1.0
+) -> npt.NDArray[np.float64]:
+    """Share of each non-missing level (index 1..count) in ``column`` weighted by ``weights``; index 0 is 0."""
+    totals = np.bincount(column, weights=weights, minlength=count + 1).astype(np.float64)
+    totals[0] = 0.0
+    totals[1:] += pseudo
+    shares: npt.NDArray[np.float64] = totals / totals[1:].sum()
+    return shares
+
+
+def _initial_m(count: int) -> npt.NDArray[np.float64]:
+    """A starting m: matches mostly agree (best level 0.8), the rest spread geometrically over worse levels."""
+    shares = np.array([0.8] + [0.2 * 0.5**k for k in range(count - 1)], dtype=np.float64)
+    return np.concatenate([[0.0], shares / shares.sum()])
+
+
+def train(
+    levels: Levels,
+    entity: Entity,
+    u: Sequence[npt.NDArray[np.float64]],
+    *,
+    labelled: Sequence[tuple[int, bool]] = (),
+    label_weight: float = 10.0,
+    fit_u: bool = True,
+    iterations: int = 100,
+    tolerance: float = 1e-6,
+) -> Model:
+    """EM for m and the prior over candidate pairs' levels, ``u`` fixed; labelled rows clamped (see module doc)."""
+    fields = ENTITY_FIELDS[entity]
+    labels = dict(labelled)
+    unlabelled = np.ones(levels.shape[0], dtype=bool)
+    unlabelled[list(labels)] = False
+    patterns, counts = np.unique(levels[unlabelled], axis=0, return_counts=True)
+    if labels:
+        rows = np.array(list(labels), dtype=np.int64)
+        label_rows = levels[rows]
+        label_post = np.array([1.0 if labels[r] else 0.0 for r in rows.tolist()])
+    else:
+        label_rows = np.zeros((0, levels.shape[1]), dtype=np.uint8)
+        label_post = np.zeros(0)
+    all_rows = np.concatenate([patterns.reshape(-1, levels.shape[1]), label_rows]).astype(np.uint8)
+    all_counts = np.concatenate([counts.astype(np.float64), np.full(label_post.size, label_weight)])
+    m = [_initial_m(len(c.levels)) for c in fields]
+    u = list(u)
+    prior = 0.05
+    done = 0
+    for done in range(1, iterations + 1):  # noqa: B007 - the count is reported in the model
+        model = Model(fields, tuple(m), tuple(u), prior)
+        post = model.probabilities(all_rows)
+        post[patterns.shape[0] :] = label_post
+        weighted = all_counts * post
+        new_m = [_distribution(all_rows[:, k], len(c.levels), weighted, pseudo=0.01) for k, c in enumerate(fields)]
+        if fit_u:
+            unweighted = all_counts * (1 - post)
+            u = [_distribution(all_rows[:, k], len(c.levels), unweighted, pseudo=0.01) for k, c in enumerate(fields)]
+        new_prior = float(np.clip(weighted.sum() / max(all_counts.sum(), 1e-9), 1e-6, 1 - 1e-6))
+        change = max(abs(new_prior - prior), *(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)))
+        m, prior = new_m, new_prior
+        if change < tolerance:
+            break
+    return Model(fields, tuple(m), tuple(u), prior, done)
