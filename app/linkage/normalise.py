@@ -91,13 +91,15 @@ class NameParts:
 def name_parts(name: str | None) -> NameParts:
     """``name`` folded and split: "The Leeds Mind Branch Ltd." -> distinctive ("leeds", "mind").
 
+    A stray single letter (left of "B. V." or an initial) is generic: it says almost nothing about which body it is.
+
     When every word is legal or generic ("The Trust") those words are the distinctive ones, so a name never
     becomes empty just because it is plain.
     """
     words = _join_initials(fold(name).split())
-    distinctive = [w for w in words if w not in LEGAL_FORMS and w not in GENERIC_WORDS]
+    distinctive = [w for w in words if w not in LEGAL_FORMS and w not in GENERIC_WORDS and len(w) > 1]
     legal = tuple(w for w in words if w in LEGAL_FORMS)
-    generic = tuple(w for w in words if w in GENERIC_WORDS and w not in LEGAL_FORMS)
+    generic = tuple(w for w in words if (w in GENERIC_WORDS or len(w) == 1) and w not in LEGAL_FORMS)
     if not distinctive:
         return NameParts(tuple(words))
     return NameParts(tuple(distinctive), legal, generic)

@@ -84,6 +84,7 @@ def link(
     link_only: bool = False,
     max_block: int = 100,
     label_weight: float = 10.0,
+    fit_u: bool = True,
     u_sample: int = 100_000,
     seed: int = 0,
 ) -> LinkResult:
@@ -129,7 +130,7 @@ def link(
     open_index = np.flatnonzero(open_rows)
     position = {int(row): k for k, row in enumerate(open_index.tolist())}
     labelled = [(position[row_of[pair]], same) for pair, same in decided.items()]
-    model = train(levels[open_index], entity, u, labelled=labelled, label_weight=label_weight)
+    model = train(levels[open_index], entity, u, labelled=labelled, label_weight=label_weight, fit_u=fit_u)
     weights = model.match_weights(levels)
     probabilities = 1 / (1 + np.exp2(-np.clip(weights, -60, 60)))
     band_codes = thresholds.codes(probabilities)

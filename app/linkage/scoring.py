@@ -21,7 +21,7 @@ a link (different house numbers for locations, conflicting registration ids of o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,34 +70,55 @@ ENTITY_FIELDS: dict[str, tuple[Comparison, ...]] = {
     "service": (NAME, PARENTS, PHONE, DOMAIN, POSTCODE, STREET),
 }
 
-# Similarity thresholds for the "close" levels (Jaro-Winkler or IDF-weighted word overlap, 0..1).
-NAME_VERY_CLOSE = 0.94
-NAME_CLOSE = 0.85
-NAME_OVERLAP_VERY_CLOSE = 0.8
-NAME_OVERLAP_CLOSE = 0.5
+# Thresholds for the "close" levels: names by IDF-weighted soft word overlap, other text by Jaro-Winkler or
+# token-set ratio (all 0..1); two words are the same word with a typo from TOKEN_CLOSE.
+NAME_VERY_CLOSE = 0.8
+NAME_CLOSE = 0.5
+TOKEN_CLOSE = 0.9
 TEXT_CLOSE = 0.9
 
 
 # --------------------------------------------------------------------------- comparison levels
 
 
+def _soft_overlap(a: frozenset[str], b: frozenset[str], weight: Callable[[str], float]) -> float:
+    """IDF-weighted Dice overlap of two word sets, a word matching its most similar word of the other set.
+
+    Words count as matching when equal or at least ``TOKEN_CLOSE`` Jaro-Winkler similar ("technology",
+    "technoloogy"), scaled by that similarity. Comparing word by word (not whole strings) keeps a shared first word
+    ("Euro Traction", "Euro Omron") from looking like a near-identical name, and rare words count for more.
+    """
+    matched = 0.0
+    for word in a:
+        if word in b:
+            matched += 2 * weight(word)
+            continue
+        best, partner = 0.0, ""
+        for other in b:
+            similarity = JaroWinkler.normalized_similarity(word, other)
+            if similarity > best:
+                best, partner = similarity, other
+        if best >= TOKEN_CLOSE:
+            matched += best * (weight(word) + weight(partner))
+    total = sum(weight(w) for w in a) + sum(weight(w) for w in b)
+    return min(matched / total, 1.0) if total else 0.0
+
+
 def _names(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
-    keys = feats.name_keys
-    a = [keys[i] for i in left.tolist()]
-    b = [keys[j] for j in right.tolist()]
-    jw = np.asarray(process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1), dtype=np.float64)
-    weight = feats.weights.weight
-    tokens, totals = feats.name_tokens, feats.name_weight_totals
-    overlap = np.zeros(len(a), dtype=np.float64)
+    tokens, weight = feats.name_tokens, feats.weights.weight
+    size = left.size
+    overlap = np.zeros(size, dtype=np.float64)
+    exact = np.zeros(size, dtype=bool)
+    missing = np.zeros(size, dtype=bool)
     for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-        common = tokens[i] & tokens[j]
-        if common:
-            overlap[n] = 2 * sum(weight(t) for t in common) / (totals[i] + totals[j])
-    exact = np.fromiter((tokens[i] == tokens[j] for i, j in zip(left.tolist(), right.tolist(), strict=True)), bool)
-    missing = np.fromiter((not x or not y for x, y in zip(a, b, strict=True)), bool, len(a))
-    very_close = (jw >= NAME_VERY_CLOSE) | (overlap >= NAME_OVERLAP_VERY_CLOSE)
-    close = (jw >= NAME_CLOSE) | (overlap >= NAME_OVERLAP_CLOSE)
-    return _select(missing, [exact, very_close, close], default=4)
+        p, q = tokens[i], tokens[j]
+        if not p or not q:
+            missing[n] = True
+        elif p == q or "".join(sorted(p)) == "".join(sorted(q)):
+            exact[n] = True
+        else:
+            overlap[n] = _soft_overlap(p, q, weight)
+    return _select(missing, [exact, overlap >= NAME_VERY_CLOSE, overlap >= NAME_CLOSE], default=4)
 
 
 def _texts(values: Sequence[str], left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], token_set: bool) -> Levels:
