@@ -27,6 +27,7 @@ class Features:
     name_tokens: list[frozenset[str]]
     name_weight_totals: npt.NDArray[np.float64]  # sum of the IDF weights of each record's distinctive words
     weights: norm.TokenWeights
+    idf: dict[str, float]  # every name word's weight, looked up in the comparison loops
     streets: list[str]
     postcodes: list[norm.PostcodeParts]
     latitudes: npt.NDArray[np.float64]  # NaN when unknown
@@ -60,6 +61,7 @@ def features(records: Sequence[LinkRecord]) -> Features:
         name_tokens=tokens,
         name_weight_totals=np.array([sum(weights.weight(t) for t in ts) for ts in tokens], dtype=np.float64),
         weights=weights,
+        idf={word: weights.weight(word) for word in weights.counts},
         streets=[norm.street_text(r.address) for r in records],
         postcodes=[_postcode(r) for r in records],
         latitudes=np.array([np.nan if r.latitude is None else r.latitude for r in records], dtype=np.float64),

@@ -304,8 +304,8 @@ def house_number(lines: Iterable[str]) -> str | None:
     Sub-premises (flat, unit, suite, PO box...) and ordinal floors are skipped; a range ("1-30") is kept whole.
     Postcodes never match: their digits sit inside a word ("LS6", "4AB"). ``None`` when no number is written.
     """
-    text = fold(" ".join(line for line in lines if line))
-    text = _ORDINAL_FLOOR.sub(" ", _SUB_PREMISES.sub(" ", text))
+    text = "-".join(fold(part) for part in " ".join(line for line in lines if line).split("-"))  # keeps "1-30"
+    text = _SUB_PREMISES.sub(" ", _ORDINAL_FLOOR.sub(" ", text))
     match = _HOUSE_NUMBER.search(text)
     return re.sub(r"\s+", "", match[1]) if match else None
 
@@ -313,7 +313,7 @@ def house_number(lines: Iterable[str]) -> str | None:
 def street_text(lines: Iterable[str]) -> str:
     """The address without house and sub-premises numbers: what remains to compare once numbers are compared."""
     text = fold(" ".join(line for line in lines if line))
-    text = _ORDINAL_FLOOR.sub(" ", _SUB_PREMISES.sub(" ", text))
+    text = _SUB_PREMISES.sub(" ", _ORDINAL_FLOOR.sub(" ", text))
     text = _HOUSE_NUMBER.sub(" ", text)
     return " ".join(_STREET_WORDS.get(w, w) for w in text.split())
 

@@ -21,7 +21,7 @@ a link (different house numbers for locations, conflicting registration ids of o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,38 +75,46 @@ ENTITY_FIELDS: dict[str, tuple[Comparison, ...]] = {
 NAME_VERY_CLOSE = 0.8
 NAME_CLOSE = 0.5
 TOKEN_CLOSE = 0.9
+NAME_PREFILTER = 0.4
 TEXT_CLOSE = 0.9
 
 
 # --------------------------------------------------------------------------- comparison levels
 
 
-def _soft_overlap(a: frozenset[str], b: frozenset[str], weight: Callable[[str], float]) -> float:
+def _soft_overlap(a: frozenset[str], b: frozenset[str], idf: dict[str, float], total: float) -> float:
     """IDF-weighted Dice overlap of two word sets, a word matching its most similar word of the other set.
 
     Words count as matching when equal or at least ``TOKEN_CLOSE`` Jaro-Winkler similar ("technology",
     "technoloogy"), scaled by that similarity. Comparing word by word (not whole strings) keeps a shared first word
     ("Euro Traction", "Euro Omron") from looking like a near-identical name, and rare words count for more.
+    ``total`` is the sum of both sets' weights.
     """
     matched = 0.0
+    similarity = JaroWinkler.normalized_similarity
     for word in a:
         if word in b:
-            matched += 2 * weight(word)
+            matched += 2 * idf[word]
             continue
         best, partner = 0.0, ""
         for other in b:
-            similarity = JaroWinkler.normalized_similarity(word, other)
-            if similarity > best:
-                best, partner = similarity, other
+            score = similarity(word, other)
+            if score > best:
+                best, partner = score, other
         if best >= TOKEN_CLOSE:
-            matched += best * (weight(word) + weight(partner))
-    total = sum(weight(w) for w in a) + sum(weight(w) for w in b)
+            matched += best * (idf[word] + idf[partner])
     return min(matched / total, 1.0) if total else 0.0
 
 
 def _names(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
-    tokens, weight = feats.name_tokens, feats.weights.weight
+    tokens, idf, totals, keys = feats.name_tokens, feats.idf, feats.name_weight_totals.tolist(), feats.name_keys
     size = left.size
+    # Prefilter in C: names sharing less than NAME_PREFILTER of their characters (token-set ratio) cannot reach
+    # the "close" overlap, so the word-by-word comparison is skipped for them (most random and many blocked pairs).
+    ratio = process.cpdist(
+        [keys[i] for i in left.tolist()], [keys[j] for j in right.tolist()], scorer=fuzz.token_set_ratio, workers=-1
+    )
+    hopeful = (np.asarray(ratio) >= NAME_PREFILTER * 100).tolist()
     overlap = np.zeros(size, dtype=np.float64)
     exact = np.zeros(size, dtype=bool)
     missing = np.zeros(size, dtype=bool)
@@ -114,10 +122,10 @@ def _names(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.i
         p, q = tokens[i], tokens[j]
         if not p or not q:
             missing[n] = True
-        elif p == q or "".join(sorted(p)) == "".join(sorted(q)):
+        elif p == q or (hopeful[n] and "".join(sorted(p)) == "".join(sorted(q))):
             exact[n] = True
-        else:
-            overlap[n] = _soft_overlap(p, q, weight)
+        elif hopeful[n]:
+            overlap[n] = _soft_overlap(p, q, idf, totals[i] + totals[j])
     return _select(missing, [exact, overlap >= NAME_VERY_CLOSE, overlap >= NAME_CLOSE], default=4)
 
 
@@ -306,6 +314,7 @@ def estimate_u(
     n = len(feats)
     fields = ENTITY_FIELDS[entity]
     rng = np.random.default_rng(seed)
+    sample = min(sample, n * (n - 1) // 2)  # a small batch has fewer distinct pairs than the sample asks for
     if n < 2:
         return tuple(np.full(len(c.levels) + 1, 1 / len(c.levels)) for c in fields)
     left = rng.integers(0, n, size=sample * 2, dtype=np.int64)
