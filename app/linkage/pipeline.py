@@ -84,7 +84,7 @@ def link(
     link_only: bool = False,
     max_block: int = 100,
     label_weight: float = 10.0,
-    fit_u: bool = True,
+    fit_u: bool = False,
     u_sample: int = 100_000,
     seed: int = 0,
 ) -> LinkResult:

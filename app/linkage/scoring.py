@@ -351,11 +351,16 @@ def train(
     *,
     labelled: Sequence[tuple[int, bool]] = (),
     label_weight: float = 10.0,
-    fit_u: bool = True,
+    fit_u: bool = False,
     iterations: int = 100,
     tolerance: float = 1e-6,
 ) -> Model:
-    """EM for m and the prior over candidate pairs' levels, ``u`` fixed; labelled rows clamped (see module doc)."""
+    """EM for m and the prior over candidate pairs' levels; labelled rows clamped (see module doc).
+
+    ``u`` stays as estimated from random pairs unless ``fit_u``, which re-estimates it from the candidate pairs'
+    non-match share too (it can help where fields are correlated within blocks, but on name-only data EM then
+    drifts to splitting on whatever else varies; off by default).
+    """
     fields = ENTITY_FIELDS[entity]
     labels = dict(labelled)
     unlabelled = np.ones(levels.shape[0], dtype=bool)
