@@ -47,9 +47,9 @@ class PostgresDialect(Dialect):
         plan.conditions.append(f"e.tsv @@ ({query})")
         plan.rank = f"-ts_rank_cd(e.tsv, ({query}))"
 
-    def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str:
+    def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str | None:
         here = f"ST_SetSRID(ST_MakePoint({plan.bind(point.longitude)}, {plan.bind(point.latitude)}), 4326)"
-        return f"e.entry IN (SELECT g.entry FROM search_shape_geom g WHERE ST_Covers(g.geom, {here}))"
+        return f"SELECT g.entry FROM search_shape_geom g WHERE ST_Covers(g.geom, {here})"
 
     def name_order(self) -> str:
         return 'name COLLATE "C"'

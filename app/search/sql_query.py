@@ -47,6 +47,10 @@ class Plan:
     types: dict[str, TypeEngine[Any]] = field(default_factory=dict)
     distance: str | None = None  # ascending, NULL for entries without coordinates
     rank: str | None = None  # ascending: best text match first
+    # With a radius small enough for cell ranges: a SELECT of the entries within it, for a
+    # dialect that would rather drive from another index (see ``near``).
+    within: str | None = None
+    driver: str | None = None  # the condition joining the first FROM item (cells) to e
 
     def bind(self, value: Any, type_: TypeEngine[Any] | None = None) -> str:
         name = f"p{len(self.params)}"
@@ -90,8 +94,8 @@ class Dialect(ABC):
         """Restrict to documents matching every group; set ``plan.rank``."""
 
     @abstractmethod
-    def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str:
-        """A condition: one of the entry's coverage shapes contains ``point``."""
+    def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str | None:
+        """A SELECT of the entries one of whose coverage shapes contains ``point``; None: no entry."""
 
     def name_order(self) -> str:
         """The name sort key (code point order, as every backend compares names)."""
@@ -167,11 +171,16 @@ def near(plan: Plan, point: GeoPoint, radius: float | None) -> None:
     if radius is None:
         return
     ranges = cell_ranges(point, radius)
+    inside = f"{plan.distance} <= {chord2(radius)!r}"
     if ranges is not None:
-        values = ", ".join(f"({int(lo)}, {int(hi)})" for lo, hi in ranges)
-        plan.source[:] = [f"(VALUES {values}) c JOIN search_entry e ON e.cell BETWEEN c.column1 AND c.column2",
-                          *plan.source[1:]]
-    plan.conditions.append(f"{plan.distance} <= {chord2(radius)!r}")
+        # Cells first, each an index range scan of ix_search_entry_cell; the squared chord is
+        # tested on the index entry (it covers x, y, z), before any visit to the row.
+        values = f"(VALUES {', '.join(f'({int(lo)}, {int(hi)})' for lo, hi in ranges)}) c"
+        plan.driver = "e.cell BETWEEN c.column1 AND c.column2"
+        plan.source[:] = [f"{values} CROSS JOIN search_entry e", *plan.source[1:]]
+        plan.conditions.append(plan.driver)
+        plan.within = f"SELECT e.entry FROM {values} CROSS JOIN search_entry e WHERE {plan.driver} AND {inside}"
+    plan.conditions.append(inside)
 
 
 def usable_text(query: TextQuery) -> list[list[list[str]]]:
@@ -189,7 +198,7 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
     """The plan of ``query``, restricted to ``radius`` metres of its point when not None."""
     plan = Plan()
     if query.unit == "service_at_location":  # a service with no location is no service at a location
-        plan.conditions.append("e.location_id IS NOT NULL")
+        plan.conditions.append("e.at_location")
     if query.point is not None:
         near(plan, query.point, radius)
     groups = usable_text(query.text)
@@ -217,15 +226,26 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
     if query.open_at is not None:
         plan.conditions.append(_open_at(plan, query.open_at))
     if query.coverage is not None:
-        either = [_tagged(plan, [f"area:{code}" for code in sorted(query.coverage)])] if query.coverage else []
-        if query.point is not None:
-            either.append(dialect.covered(session, plan, query.point))
-        plan.conditions.append("(" + " OR ".join(either) + ")" if either else "1 = 0")
+        # One set of entries (codes, then shapes), so the planner can drive from it.
+        either = [_tag_select(plan, [f"area:{code}" for code in sorted(query.coverage)])] if query.coverage else []
+        if query.point is not None and (shapes := dialect.covered(session, plan, query.point)) is not None:
+            either.append(shapes)
+        plan.conditions.append(member(plan, " UNION ALL ".join(either)) if either else "1 = 0")
     return plan
 
 
+def _tag_select(plan: Plan, values: list[str]) -> str:
+    return f"SELECT t.entry FROM search_tag t WHERE t.tag IN {plan.binds(values)}"
+
+
+def member(plan: Plan, entries: str) -> str:
+    """``e.entry IN (entries)``. When cell ranges drive, ``+e.entry`` keeps SQLite from driving
+    from the set instead (once per cell range): the set is built once and probed per entry."""
+    return f"{'+' if plan.driver else ''}e.entry IN ({entries})"
+
+
 def _tagged(plan: Plan, values: list[str]) -> str:
-    return f"e.entry IN (SELECT t.entry FROM search_tag t WHERE t.tag IN {plan.binds(values)})"
+    return member(plan, _tag_select(plan, values))
 
 
 def _ages(plan: Plan, low: int | None, high: int | None) -> None:
@@ -274,20 +294,31 @@ def _order(query: SearchQuery, plan: Plan) -> list[str]:
     return ["name", "key"]
 
 
-def _select(query: SearchQuery, plan: Plan, dialect: Dialect, limit: int, offset: int) -> str:
+def _select(query: SearchQuery, plan: Plan, dialect: Dialect, limit: int, offset: int, total: bool = False) -> str:
+    """The page; with ``total``, each row also carries the number of hits (``count(*) OVER ()``)."""
     extra = "".join([f", {plan.distance} AS distance" if plan.distance else "",
                      f", {plan.rank} AS rank" if plan.rank else ""])
+    counted = ", count(*) OVER () AS total" if total else ""
     order = ", ".join(dialect.name_order() if key == "name" else key for key in _order(query, plan))
     paging = f"LIMIT {plan.bind(limit)} OFFSET {plan.bind(offset)}"
     where = plan.where()
     source = " ".join(plan.source)
     if query.unit == "service_at_location":
-        return (f"SELECT e.id AS key, e.latitude AS latitude, e.longitude AS longitude, e.name AS name{extra} "
-                f"FROM {source} WHERE {where} ORDER BY {order} {paging}")
-    representative = f"{plan.distance} NULLS LAST, e.id" if plan.distance else "e.id"
-    return (f"SELECT key, latitude, longitude FROM (SELECT e.service_id AS key, e.latitude AS latitude, "
-            f"e.longitude AS longitude, e.name AS name{extra}, row_number() OVER (PARTITION BY e.service_id "
-            f"ORDER BY {representative}) AS n FROM {source} WHERE {where}) h WHERE n = 1 ORDER BY {order} {paging}")
+        hits = (f"SELECT e.id AS key, e.latitude AS latitude, e.longitude AS longitude, e.name AS name{extra} "
+                f"FROM {source} WHERE {where}")
+        if not total:
+            return f"{hits} ORDER BY {order} {paging}"
+        # The window over a SELECT of its own, for the same reason as below.
+        return f"SELECT key, latitude, longitude{counted} FROM ({hits}) h ORDER BY {order} {paging}"
+    # Hits first (a SELECT of its own: SQLite's bm25 works only in the SELECT running the MATCH,
+    # and a query with window functions is never flattened into), then each service's nearest.
+    representative = "distance NULLS LAST, id" if plan.distance else "id"
+    columns = "".join([", distance" if plan.distance else "", ", rank" if plan.rank else ""])
+    hits = (f"SELECT e.id AS id, e.service_id AS key, e.latitude AS latitude, e.longitude AS longitude, "
+            f"e.name AS name{extra} FROM {source} WHERE {where}")
+    return (f"SELECT key, latitude, longitude{counted} FROM (SELECT key, latitude, longitude, name{columns}, "
+            f"row_number() OVER (PARTITION BY key ORDER BY {representative}) AS n FROM ({hits}) b) h "
+            f"WHERE n = 1 ORDER BY {order} {paging}")
 
 
 def count(session: Session, query: SearchQuery, dialect: Dialect) -> int:
@@ -306,9 +337,16 @@ def _steps(proximity: float | None) -> Iterator[float]:
 
 
 def search(session: Session, query: SearchQuery, dialect: Dialect) -> SearchResult:
-    total = count(session, query, dialect)
     per_page = max(query.per_page, 0)
     offset = max(query.page - 1, 0) * per_page
+    if query.sort == "relevance" and usable_text(query.text) and per_page > 0:
+        # Ranking visits every hit anyway: count them in the same statement.
+        plan = build(session, query, dialect, query.proximity)
+        ranked = list(session.execute(plan.statement(_select(query, plan, dialect, per_page, offset, total=True)),
+                                      plan.params))
+        total = int(ranked[0].total) if ranked else 0 if offset == 0 else count(session, query, dialect)
+        return _result(query, ranked, total)
+    total = count(session, query, dialect)
     wanted = min(total, offset + per_page) - offset
     if wanted <= 0:
         return SearchResult([], total)
@@ -323,6 +361,10 @@ def search(session: Session, query: SearchQuery, dialect: Dialect) -> SearchResu
     if found is None:
         plan = build(session, query, dialect, query.proximity)
         found = list(session.execute(plan.statement(_select(query, plan, dialect, per_page, offset)), plan.params))
+    return _result(query, found, total)
+
+
+def _result(query: SearchQuery, found: list[Any], total: int) -> SearchResult:
     result = SearchResult([row.key for row in found], total)
     if query.point is not None:
         point = query.point

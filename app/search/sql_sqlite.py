@@ -74,18 +74,24 @@ class SqliteDialect(Dialect):
         session.execute(text("DELETE FROM search_shape_rtree"))
 
     def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
-        # bm25 only works where FTS5 runs the MATCH itself, so rank inside a derived table: the
-        # outer query may then group or window over it (the service unit does).
-        plan.source.append(f"JOIN (SELECT rowid AS entry, bm25(search_fts, {NAME_WEIGHT}, 1.0) AS rank FROM search_fts "
-                           f"WHERE search_fts MATCH {plan.bind(fts_query(groups))}) f ON f.entry = e.entry")
-        plan.rank = "f.rank"
+        # FTS5 drives: probing it once per entry (rowid = ?) restarts the whole MATCH each time.
+        # A radius becomes a set of entries built once from the cell index and probed per match
+        # (``+`` keeps it from being offered to FTS5 as rowid values). bm25 works only in the
+        # SELECT that runs the MATCH; the service unit's window query wraps that SELECT.
+        plan.source[0] = "search_fts CROSS JOIN search_entry e ON e.entry = search_fts.rowid"
+        plan.conditions.insert(0, f"search_fts MATCH {plan.bind(fts_query(groups))}")
+        if plan.within is not None:
+            plan.conditions.remove(str(plan.driver))
+            plan.conditions.insert(1, f"+search_fts.rowid IN ({plan.within})")
+            plan.within = plan.driver = None
+        plan.rank = f"bm25(search_fts, {NAME_WEIGHT}, 1.0)"
 
-    def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str:
+    def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str | None:
         # The R*Tree narrows the shapes to the few whose box holds the point; shapely decides.
         boxes = session.execute(text(
-            "SELECT s.entry, s.geojson FROM search_shape_rtree sr JOIN search_shape s ON s.shape = sr.shape "
+            "SELECT s.shape, s.geojson FROM search_shape_rtree sr JOIN search_shape s ON s.shape = sr.shape "
             "WHERE sr.min_lat <= :lat AND sr.max_lat >= :lat AND sr.min_lon <= :lon AND sr.max_lon >= :lon"),
             {"lat": point.latitude, "lon": point.longitude})
         here = shapely.Point(point.longitude, point.latitude)
-        entries = sorted({entry for entry, geojson in boxes if _geometry(geojson).covers(here)})
-        return f"e.entry IN {plan.binds(entries)}" if entries else "1 = 0"
+        shapes = sorted({shape for shape, geojson in boxes if _geometry(geojson).covers(here)})
+        return f"SELECT s.entry FROM search_shape s WHERE s.shape IN {plan.binds(shapes)}" if shapes else None
