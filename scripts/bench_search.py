@@ -1129,7 +1129,7 @@ def median_of(runs: Sequence[Any]) -> Any:
     if isinstance(first, bool):
         return all(runs)
     if isinstance(first, (int, float)):
-        return round(statistics.median(runs), 2)
+        return first if all(r == first for r in runs) else round(statistics.median(runs), 2)
     return first
 
 
