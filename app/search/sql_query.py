@@ -336,11 +336,19 @@ def _steps(proximity: float | None) -> Iterator[float]:
         radius *= 2
 
 
+def _selective(query: SearchQuery) -> bool:
+    """Whether a filter is likely to leave few hits (a term, opening times, text, coverage ...)."""
+    return bool(query.term_ids or query.open_at or query.windows or query.organization_id
+                or usable_text(query.text) or query.coverage is not None)
+
+
 def search(session: Session, query: SearchQuery, dialect: Dialect) -> SearchResult:
     per_page = max(query.per_page, 0)
     offset = max(query.page - 1, 0) * per_page
-    if query.sort == "relevance" and usable_text(query.text) and per_page > 0:
-        # Ranking visits every hit anyway: count them in the same statement.
+    if per_page > 0 and ((query.sort == "relevance" and usable_text(query.text)) or _selective(query)):
+        # Ranking visits every hit anyway, and a selective filter leaves few to sort: count
+        # them in the same statement (a nearest-first page in growing radii would visit them
+        # once for the count and again for the page).
         plan = build(session, query, dialect, query.proximity)
         ranked = list(session.execute(plan.statement(_select(query, plan, dialect, per_page, offset, total=True)),
                                       plan.params))
