@@ -28,8 +28,10 @@ Semantics every backend must honour (the contract suite checks each):
   service ids and ``total`` counts services. ``unit == "service_at_location"``: only
   documents with a ``location_id`` (a service with no location is not a service at a
   location); ids are document ids.
-- ``sort``: "distance" (nearest first, ties by name then id), "relevance" (best text match
-  first, ties by distance when there is a point, then name, then id), "name" (name, id).
+- ``sort``: "distance" (nearest first, ties by name then id), "relevance" (documents that
+  match every group through its first alternative, the user's own words, before those found
+  through synonyms; then best text match first, ties by distance when there is a point, then
+  name, then id), "name" (name, id).
 - ``total`` is exact.
 """
 

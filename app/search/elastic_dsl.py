@@ -205,6 +205,11 @@ def build_query(query: SearchQuery) -> dict[str, Any]:
     groups = usable_text(query.text)
     if groups:
         bool_query["must"] = [_text_group(group) for group in groups]
+        # The user's own words (each group's first alternative) before synonyms: a constant
+        # score far above any BM25 score puts every such document first (see backend.py).
+        own_words = {"bool": {"filter": [_text_group([group[0]]) for group in groups]}}
+        bool_query["should"] = [{"constant_score": {"filter": own_words, "boost": OWN_WORDS_BOOST}}]
+        bool_query["minimum_should_match"] = 0  # scores, never filters
     return {"bool": bool_query}
 
 
@@ -361,6 +366,9 @@ def _coverage(codes: Iterable[str], point: GeoPoint | None) -> dict[str, Any]:
             "shape": {"type": "point", "coordinates": [point.longitude, point.latitude]},  # GeoJSON: lon, lat
             "relation": "intersects"}}})
     return _any_of(clauses)
+
+
+OWN_WORDS_BOOST = 10_000.0
 
 
 def _text_group(group: list[list[str]]) -> dict[str, Any]:

@@ -109,6 +109,9 @@ def evaluate(query: dict[str, Any], source: dict[str, Any], context: str = "") -
         if "should" in spec:
             ok = ok and sum(evaluate(c, source, context) for c in spec["should"]) >= spec["minimum_should_match"]
         return ok
+    if kind == "constant_score":
+        assert set(spec) <= {"filter", "boost"}, spec
+        return evaluate(spec["filter"], source, context)
     if kind == "match_all":
         return True
     if kind == "match_none":
@@ -690,6 +693,9 @@ def _score(query: dict[str, Any], source: dict[str, Any]) -> float:
                 for value in node:
                     walk(value)
         walk(query.get("bool", {}).get("must", []))
+    for clause in query.get("bool", {}).get("should", []):  # constant-score bonuses
+        if "constant_score" in clause and evaluate(clause, source):
+            total += clause["constant_score"].get("boost", 1.0)
     return total
 
 
