@@ -56,7 +56,7 @@ class SearchEntry(Base):
         # Covering for radius counts: the cell ranges, the exact test and the filters kept on
         # the entry row are answered from the index alone (no visit to the wide rows).
         Index("ix_search_entry_cell", "cell", "x", "y", "z", "at_location", "free", "minimum_age", "maximum_age",
-              "service_id"),
+              "service_id", "entry"),
     )
 
 

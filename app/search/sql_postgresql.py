@@ -19,6 +19,8 @@ from app.search.sql_rows import Rows
 
 
 class PostgresDialect(Dialect):
+    cell_array = True
+
     def next_numbers(self, session: Session, table: str, column: str, count: int) -> list[int]:
         # The table's sequence hands out numbers to concurrent transactions without clashes.
         sequence = f"{table}_{column}_seq"

@@ -34,6 +34,7 @@ from app.search.sql_rows import CELL_DEG, COLUMNS, ROWS, Rows, cell_row, day_num
 FIRST_STEP_M = 500.0  # first radius tried for a nearest-first page; doubled until the page is full
 STEP_WHEN_MORE_THAN = 500  # matches; fewer are simply sorted in one go
 MAX_CELL_ROWS = 400  # grid rows (CELL_DEG each) beyond which a radius is tested without cell ranges
+MAX_CELLS = 6000  # cells listed one by one at most (``Dialect.cell_array``)
 HALF_EARTH_M = 3.1416 * EARTH_RADIUS_M
 
 
@@ -72,6 +73,8 @@ class Plan:
 
 class Dialect(ABC):
     """What differs between SQLite and PostgreSQL: spatial and text structures."""
+
+    cell_array = False  # a radius as a list of cells (``= ANY``) rather than a join to cell ranges
 
     @abstractmethod
     def next_numbers(self, session: Session, table: str, column: str, count: int) -> list[int]:
@@ -161,7 +164,7 @@ def _reach(lat0: float, angle: float, latitude: float) -> float:
     return math.acos(min(cosine, 1.0))
 
 
-def near(plan: Plan, point: GeoPoint, radius: float | None) -> None:
+def near(plan: Plan, dialect: Dialect, point: GeoPoint, radius: float | None) -> None:
     """Set ``plan.distance`` (the squared chord, NULL without coordinates); with a radius,
     restrict to entries within it: cell ranges (joined first, so each is an index range scan)
     narrow it, the squared chord decides exactly."""
@@ -172,7 +175,12 @@ def near(plan: Plan, point: GeoPoint, radius: float | None) -> None:
         return
     ranges = cell_ranges(point, radius)
     inside = f"{plan.distance} <= {chord2(radius)!r}"
-    if ranges is not None:
+    if ranges is not None and dialect.cell_array and sum(hi - lo + 1 for lo, hi in ranges) <= MAX_CELLS:
+        # Every cell listed: PostgreSQL estimates a constant array from its statistics (it
+        # cannot estimate a join to a VALUES list of ranges) and scans the index once per cell.
+        cells = ",".join(str(number) for lo, hi in ranges for number in range(int(lo), int(hi) + 1))
+        plan.conditions.append(f"e.cell = ANY('{{{cells}}}'::integer[])")
+    elif ranges is not None:
         # Cells first, each an index range scan of ix_search_entry_cell; the squared chord is
         # tested on the index entry (it covers x, y, z), before any visit to the row.
         values = f"(VALUES {', '.join(f'({int(lo)}, {int(hi)})' for lo, hi in ranges)}) c"
@@ -200,7 +208,7 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
     if query.unit == "service_at_location":  # a service with no location is no service at a location
         plan.conditions.append("e.at_location")
     if query.point is not None:
-        near(plan, query.point, radius)
+        near(plan, dialect, query.point, radius)
     groups = usable_text(query.text)
     if groups:
         dialect.match_text(plan, groups)

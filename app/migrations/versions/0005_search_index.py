@@ -67,7 +67,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('id', name=op.f('uq_search_entry_id'))
     )
     op.create_index('ix_search_entry_cell', 'search_entry', ['cell', 'x', 'y', 'z', 'at_location', 'free',
-                    'minimum_age', 'maximum_age', 'service_id'], unique=False)
+                    'minimum_age', 'maximum_age', 'service_id', 'entry'], unique=False)
     op.create_index('ix_search_entry_name_id', 'search_entry', ['name', 'id'], unique=False)
     op.create_index(op.f('ix_search_entry_organization_id'), 'search_entry', ['organization_id'], unique=False)
     op.create_index(op.f('ix_search_entry_service_id'), 'search_entry', ['service_id'], unique=False)
