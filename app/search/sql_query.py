@@ -2,14 +2,22 @@
 
 A query becomes one ``Plan``: a FROM clause over ``search_entry e`` and a list of conditions.
 The dialect (``app.search.sql_sqlite``, ``app.search.sql_postgresql``) contributes what is not
-portable: text matching and its rank, the distance key and radius test, shape containment.
+portable: text matching and its rank, shape containment, how a radius names its cells.
 Everything else (tags, opening rules, ages, dates, paging, units, sort order) is written once
 here so both dialects answer alike.
 
-Two statements answer a page: an exact count, then the page itself. For nearest-first pages
-the page statement is first tried within growing radii (``STEPS``): entries within radius r
-come before every entry beyond it, so once a radius holds the whole page the rest of the
-country need not be sorted.
+Points are portable: search_entry holds each point on the unit sphere (x, y, z) and its grid
+cell, with a covering index over (cell, x, y, z, and the filters kept on the entry row). A
+radius becomes the cells the circle touches (a join to cell ranges on SQLite, a constant list
+of cells on PostgreSQL, whose planner can estimate it) and an exact squared-chord test on the
+index entry: counting the entries within a radius never visits the wide rows.
+
+A page and its exact count: when a selective filter (text, a term, opening times, coverage ...)
+leaves few hits, or relevance must rank them all anyway, one statement gives the page and
+``count(*) OVER ()``. Otherwise the count comes first (from the covering index), then the page;
+nearest-first pages are tried within growing radii (``FIRST_STEP_M`` doubled): entries within
+radius r come before every entry beyond it, so once a radius holds the whole page the rest of
+the country need not be sorted.
 """
 
 from __future__ import annotations
