@@ -27,6 +27,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -172,6 +173,12 @@ def _reach(lat0: float, angle: float, latitude: float) -> float:
     return math.acos(min(cosine, 1.0))
 
 
+@lru_cache(maxsize=64)
+def _cell_list(ranges: tuple[tuple[int, int], ...]) -> str:
+    """The cells of ``ranges``, comma-separated (a count and its page list the same cells)."""
+    return ",".join(str(number) for lo, hi in ranges for number in range(int(lo), int(hi) + 1))
+
+
 def near(plan: Plan, dialect: Dialect, point: GeoPoint, radius: float | None) -> None:
     """Set ``plan.distance`` (the squared chord, NULL without coordinates); with a radius,
     restrict to entries within it: cell ranges (joined first, so each is an index range scan)
@@ -186,8 +193,7 @@ def near(plan: Plan, dialect: Dialect, point: GeoPoint, radius: float | None) ->
     if ranges is not None and dialect.cell_array and sum(hi - lo + 1 for lo, hi in ranges) <= MAX_CELLS:
         # Every cell listed: PostgreSQL estimates a constant array from its statistics (it
         # cannot estimate a join to a VALUES list of ranges) and scans the index once per cell.
-        cells = ",".join(str(number) for lo, hi in ranges for number in range(int(lo), int(hi) + 1))
-        plan.conditions.append(f"e.cell = ANY('{{{cells}}}'::integer[])")
+        plan.conditions.append(f"e.cell = ANY('{{{_cell_list(tuple(ranges))}}}'::integer[])")
     elif ranges is not None:
         # Cells first, each an index range scan of ix_search_entry_cell; the squared chord is
         # tested on the index entry (it covers x, y, z), before any visit to the row.
