@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.search.backend import GeoPoint
-from app.search.sql_query import Dialect, Plan
+from app.search.sql_query import OWN_WORDS_BONUS, Dialect, Plan, own_words
 from app.search.sql_rows import Rows
 
 
@@ -43,11 +43,16 @@ class PostgresDialect(Dialect):
         def token(value: str) -> str:
             return f"plainto_tsquery('simple', {plan.bind(value)})"
 
-        query = " && ".join(
-            "(" + " || ".join("(" + " && ".join(token(t) for t in alternative) + ")" for alternative in group) + ")"
-            for group in groups)
+        def tsquery(of: list[list[list[str]]]) -> str:
+            return " && ".join(
+                "(" + " || ".join("(" + " && ".join(token(t) for t in alternative) + ")" for alternative in group) + ")"
+                for group in of)
+
+        query = tsquery(groups)
         plan.conditions.append(f"e.tsv @@ ({query})")
-        plan.rank = f"-ts_rank_cd(e.tsv, ({query}))"
+        # The user's own words (each group's first alternative) rank before synonyms.
+        bonus = f"CASE WHEN e.tsv @@ ({tsquery(own_words(groups))}) THEN {OWN_WORDS_BONUS} ELSE 0 END"
+        plan.rank = f"-({bonus} + ts_rank_cd(e.tsv, ({query})))"
 
     def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str | None:
         here = f"ST_SetSRID(ST_MakePoint({plan.bind(point.longitude)}, {plan.bind(point.latitude)}), 4326)"

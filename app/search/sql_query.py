@@ -205,6 +205,14 @@ def near(plan: Plan, dialect: Dialect, point: GeoPoint, radius: float | None) ->
     plan.conditions.append(inside)
 
 
+OWN_WORDS_BONUS = 10_000  # beyond any bm25 / ts_rank_cd score: see "relevance" in app.search.backend
+
+
+def own_words(groups: list[list[list[str]]]) -> list[list[list[str]]]:
+    """The text query with only each group's first alternative: the words the user typed."""
+    return [[group[0]] for group in groups]
+
+
 def usable_text(query: TextQuery) -> list[list[list[str]]]:
     """Groups of alternatives of tokens, without tokens no index can hold (no letter or digit).
     An alternative left empty matches anything, and so does its group: such groups are dropped."""

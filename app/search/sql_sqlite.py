@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.search.backend import GeoPoint
-from app.search.sql_query import Dialect, Plan
+from app.search.sql_query import OWN_WORDS_BONUS, Dialect, Plan, own_words
 from app.search.sql_rows import Rows
 
 NAME_WEIGHT = 4.0
@@ -84,7 +84,11 @@ class SqliteDialect(Dialect):
             plan.conditions.remove(str(plan.driver))
             plan.conditions.insert(1, f"+search_fts.rowid IN ({plan.within})")
             plan.within = plan.driver = None
-        plan.rank = f"bm25(search_fts, {NAME_WEIGHT}, 1.0)"
+        # The user's own words (each group's first alternative) rank before synonyms: a bonus
+        # far beyond any bm25 score (bm25 is negative; lower is better).
+        own = f"SELECT rowid FROM search_fts WHERE search_fts MATCH {plan.bind(fts_query(own_words(groups)))}"
+        plan.rank = f"(bm25(search_fts, {NAME_WEIGHT}, 1.0) - CASE WHEN e.entry IN ({own}) THEN {OWN_WORDS_BONUS} " \
+                    "ELSE 0 END)"
 
     def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str | None:
         # The R*Tree narrows the shapes to the few whose box holds the point; shapely decides.

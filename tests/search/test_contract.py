@@ -306,6 +306,9 @@ def test_relevance_puts_name_matches_first_and_breaks_ties_by_distance(search: S
     assert walking.ids[-1] == "rambles"  # "walk" only in its description
     yoga = search(text=((("yoga",),),), sort="relevance", point=HERE)
     assert yoga.ids == ["yoga-a", "yoga-b"]  # the same text: the nearer first
+    own_words_first = search(text=((("walk",), ("loneli",)),), sort="relevance", point=HERE)
+    assert set(own_words_first.ids) == {"walk", "whitby", "rambles", "helpline"}
+    assert own_words_first.ids[-1] == "helpline"  # found by a synonym only, though in its name
     hubs = search(text=((("hub",),),), sort="relevance")
     assert hubs.ids[-2:] == ["hub-a", "hub-b"]  # equal text and no point: by name then id
 
