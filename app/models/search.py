@@ -14,6 +14,8 @@ them so the migration/model comparison (and autogenerate) can leave them alone.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -107,7 +109,7 @@ RAW_DDL_COLUMNS = {("search_entry", "tsv")}
 RAW_DDL_INDEXES = {"ix_search_entry_tsv"}
 
 
-def is_raw_ddl(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+def is_raw_ddl(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:
     """Whether a reflected object belongs to the raw DDL above (FTS5/R*Tree shadow tables included)."""
     if name is None:
         return False
@@ -120,6 +122,6 @@ def is_raw_ddl(name: str | None, type_: str, parent_names: dict[str, str | None]
     return False
 
 
-def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+def include_name(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:
     """Alembic ``include_name`` hook: compare and autogenerate everything but the raw DDL."""
     return not is_raw_ddl(name, type_, parent_names)
