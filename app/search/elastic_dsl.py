@@ -29,6 +29,7 @@ import shapely  # type: ignore[import-untyped]  # (no type information shipped)
 
 from app.search.backend import GeoPoint, OpenAt, SearchDocument, SearchQuery, TextQuery
 from app.search.opening import MINUTES_PER_DAY, OpenInterval
+from app.search.shapes import usable_shape
 
 # Weekly cycles longer than this (every N weeks) are not matched by ``open_at``: the query
 # lists the accepted phase of every cycle length up to it (see ``_cycle_terms``). A schedule
@@ -176,16 +177,10 @@ def anchor_phase(every: int, anchor: datetime.date) -> str:
 
 
 def clean_shape(geojson: str) -> dict[str, Any] | None:
-    """A coverage shape as a GeoJSON object, made valid the way the SQL backend makes it
-    (``shapely.make_valid``; nothing with no area), or None when it covers nothing. Without
-    this a self-intersecting ring would be refused by Elasticsearch but kept by SQL."""
-    try:
-        geometry = shapely.make_valid(shapely.from_geojson(geojson))
-    except (shapely.errors.GEOSException, ValueError, TypeError):
-        return None
-    if geometry.is_empty or geometry.area == 0:
-        return None
-    return json.loads(shapely.to_geojson(geometry))  # type: ignore[no-any-return]
+    """A coverage shape as a GeoJSON object, made valid as every backend makes it
+    (``app.search.shapes``), or None when it covers nothing."""
+    geometry = usable_shape(geojson)
+    return None if geometry is None else json.loads(shapely.to_geojson(geometry))  # type: ignore[no-any-return]
 
 
 def microseconds(moment: datetime.datetime) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 import shapely  # type: ignore[import-untyped]
 
 from app.search.backend import SearchDocument
+from app.search.shapes import usable_shape
 
 EPOCH = datetime.date(1970, 1, 1)
 
@@ -73,11 +74,8 @@ class Shape:
 
 def shape(geojson: str) -> Shape | None:
     """The cleaned shape, or None when the GeoJSON is not a usable polygon (it covers nothing)."""
-    try:
-        geometry = shapely.make_valid(shapely.from_geojson(geojson))
-    except (shapely.errors.GEOSException, ValueError, TypeError):
-        return None
-    if geometry.is_empty or geometry.area == 0:
+    geometry = usable_shape(geojson)
+    if geometry is None:
         return None
     bounds = tuple(float(v) for v in geometry.bounds)
     return Shape(shapely.to_geojson(geometry), shapely.to_wkb(geometry), (bounds[0], bounds[1], bounds[2], bounds[3]))
