@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.geo import Postcode
@@ -93,11 +93,15 @@ def outcode_centroids() -> dict[str, tuple[float, float]]:
 
 
 def directory_point(session: Session, postcode: str) -> tuple[float, float] | None:
-    """(latitude, longitude) of a directory location whose address has this normalised postcode."""
+    """(latitude, longitude) of a directory location whose address has this normalised postcode.
+
+    Harvests store postcodes normalised (``importers.normalise``), so an equality the
+    ``address.postal_code`` index answers finds them; wrapping the column in functions
+    would scan every address (a third of a second at 140,000 addresses)."""
     hit = session.execute(
         select(Location.latitude, Location.longitude)
         .join(Address, Address.location_id == Location.id)
-        .where(func.upper(func.replace(Address.postal_code, " ", "")) == postcode.replace(" ", ""),
+        .where(Address.postal_code.in_([postcode, postcode.replace(" ", "")]),
                Location.latitude.is_not(None), Location.longitude.is_not(None))
         .order_by(Location.id)
         .limit(1)
