@@ -152,8 +152,12 @@ def link(
     clustering = cluster(keys, links, must_link=must, cannot_link=cannot, previous=previous, one_per_source=link_only)
 
     shown = np.flatnonzero((band_codes < 2) | (thresholds.codes(probabilities) < 2))
+    shown_rows = shown.tolist()
+    listed = set(shown_rows)
+    # decided pairs below the review band are shown too
+    shown_rows += [row_of[pair] for pair in decided if row_of[pair] not in listed]
     pairs = []
-    for row in shown.tolist():
+    for row in shown_rows:
         i, j = int(left[row]), int(right[row])
         evidence = tuple(FieldEvidence(*item) for item in model.explain(levels[row]))
         pairs.append(
@@ -168,23 +172,6 @@ def link(
                 decided.get((i, j)),
             )
         )
-    shown_rows = set(shown.tolist())
-    for (i, j), same in decided.items():  # decided pairs below the review band are shown too
-        row = row_of[(i, j)]
-        if row not in shown_rows:
-            evidence = tuple(FieldEvidence(*item) for item in model.explain(levels[row]))
-            pairs.append(
-                ScoredPair(
-                    keys[i],
-                    keys[j],
-                    float(probabilities[row]),
-                    round(float(weights[row]), 2),
-                    BANDS[int(band_codes[row])],
-                    evidence,
-                    rules[row],
-                    same,
-                )
-            )
     counts = {
         "records": len(records),
         "candidate_pairs": int(left.size),
