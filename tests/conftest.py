@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine, event, text
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from app import create_app, db
-from app.cli import build_demo
+from app.cli import build_demo, main
 
 pytest_plugins = ("tests.importers.feed_server",)  # the fake feed server fixture, for any test
 
@@ -113,3 +114,13 @@ def count_statements(engine: Engine) -> Iterator[StatementCounter]:
         yield counter
     finally:
         event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture()
+def runner(tmp_path: Path) -> CliRunner:
+    """The `waymark` command line over a fresh, migrated SQLite instance in ``tmp_path``."""
+    if os.environ.get("WAYMARK_TEST_DATABASE_URL"):
+        pytest.skip("the command-line runs use their own SQLite file")
+    cli = CliRunner(env={"WAYMARK_INSTANCE_PATH": str(tmp_path), "WAYMARK_DATABASE_URL": ""})
+    assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
+    return cli

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -12,15 +11,6 @@ from click.testing import CliRunner
 
 from app.cli import main
 from tests.conftest import DEMO
-
-
-@pytest.fixture()
-def runner(tmp_path: Path) -> CliRunner:
-    if os.environ.get("WAYMARK_TEST_DATABASE_URL"):
-        pytest.skip("the command-line runs use their own SQLite file")
-    cli = CliRunner(env={"WAYMARK_INSTANCE_PATH": str(tmp_path), "WAYMARK_DATABASE_URL": ""})
-    assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
-    return cli
 
 
 def test_add_list_show_edit_disable(runner: CliRunner, tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
-import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -124,15 +123,6 @@ def test_rows_read_through_the_importer_without_losing_a_value(directory: Path) 
         for record in records:
             for note in record.raw.get(NOTES_KEY, []):
                 assert not note.endswith(tuple(f"left out of {t}" for t in CHECKED)), (source, note)
-
-
-@pytest.fixture()
-def runner(tmp_path: Path) -> CliRunner:
-    if os.environ.get("WAYMARK_TEST_DATABASE_URL"):
-        pytest.skip("the command-line runs use their own SQLite file")
-    cli = CliRunner(env={"WAYMARK_INSTANCE_PATH": str(tmp_path), "WAYMARK_DATABASE_URL": ""})
-    assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
-    return cli
 
 
 def test_each_source_harvests_with_nothing_quarantined(runner: CliRunner, directory: Path) -> None:
