@@ -79,8 +79,16 @@ def follow(session: Session, changed: dict[str, set[str]]) -> None:
 
 
 def affected_services(session: Session, changed: dict[str, set[str]]) -> set[str]:
-    """The ids of the services whose documents ``changed`` (table -> row ids) may alter."""
-    services = set(changed.get("service", ()))
+    """The ids of the services whose documents ``changed`` (table -> row ids) may alter.
+
+    A publish of services notes the services and the rows beneath them, so those services
+    are the whole answer: looking up each noted phone, schedule or attribute would only find
+    them again (one query per table per batch, on every harvest). Shared rows reached from
+    them (locations, organisations, terms) are followed to other services only when they
+    change on their own (``_shared_fan_out``)."""
+    if changed.get("service"):
+        return set(changed["service"])
+    services: set[str] = set()
     for table, (id_column, service_column) in _OWNED_BY_SERVICE.items():
         services |= _lookup(session, service_column, id_column, changed.get(table))
     services |= _services_of_sals(session, set(changed.get("service_at_location", ())))
@@ -97,9 +105,7 @@ def affected_services(session: Session, changed: dict[str, set[str]]) -> set[str
     attributes = changed.get("attribute")
     if attributes:
         services |= _lookup(session, Attribute.link_id, Attribute.id, attributes, Attribute.link_entity == "service")
-    if not changed.get("service"):
-        services |= _shared_fan_out(session, changed)
-    return services
+    return services | _shared_fan_out(session, changed)
 
 
 def _shared_fan_out(session: Session, changed: dict[str, set[str]]) -> set[str]:
