@@ -27,10 +27,13 @@ over a fixed seeded list of real postcodes so caches do not flatter:
 - ``services_coverage``: the same on ``/api/services``, where national and online services (no location) count;
 - ``services_text_distance``: the text query on ``/api/services`` (best location per service).
 
-For each backend and query type: p50/p95 ms over HTTP (werkzeug, one sequential keep-alive client),
-the bare ``backend.search`` time of the same query in-process (the ``SearchQuery`` each HTTP request
-built, recorded and replayed; its total must equal the HTTP one), and requests/second over the mixed
-list with two gunicorn workers under concurrent load (``wrk`` when installed, else a thread pool).
+For each backend and query type: p50/p95 ms over HTTP as served (``waymark serve``: gunicorn with
+``--gunicorn-workers`` workers, two by default; one sequential client on ``http.client``, whose own
+cost is tens of microseconds), the bare ``backend.search`` time of the same query in-process (the
+``SearchQuery`` each request built, recorded on an in-process werkzeug server (``werkzeug_http``,
+for reference: that server and ``requests`` add several ms) and replayed; every total must equal the
+recorded one), and requests/second over the mixed list on the same gunicorn server under concurrent
+load (``wrk`` when installed, else threads of ``http.client`` clients).
 Every response must be a 200 with the expected items (see ``Kind``); otherwise the run aborts:
 a benchmark that measures errors is worthless. Prints one JSON object on stdout; progress on stderr.
 
@@ -58,6 +61,7 @@ import argparse
 import datetime
 import gc
 import hashlib
+import http.client
 import json
 import logging
 import os
@@ -77,7 +81,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import brotli  # type: ignore[import-untyped]
 import msgpack  # type: ignore[import-untyped]
@@ -856,12 +860,17 @@ class Answer:
 
 
 def answer_of(url: str, response: requests.Response) -> Answer:
-    if response.status_code != 200:
-        raise Dishonest(f"GET {url} answered {response.status_code}: {response.text[:500]}")
-    body = response.json()
+    return answer_from(url, response.status_code, response.content)
+
+
+def answer_from(url: str, status: int, content: bytes) -> Answer:
+    """The page's size and total_items; anything but a 200 with a full first page is ``Dishonest``."""
+    if status != 200:
+        raise Dishonest(f"GET {url} answered {status}: {content[:500]!r}")
+    body = json.loads(content)
     contents = body.get("contents")
     if not isinstance(contents, list) or "total_items" not in body:
-        raise Dishonest(f"GET {url} answered without the paging envelope: {response.text[:300]}")
+        raise Dishonest(f"GET {url} answered without the paging envelope: {content[:300]!r}")
     answer = Answer(len(contents), int(body["total_items"]))
     if answer.size != min(answer.total, PER_PAGE):  # every query asks for page 1
         raise Dishonest(f"GET {url} holds {answer.size} items on page 1 of {PER_PAGE} but says total_items "
@@ -925,6 +934,60 @@ def measure_http(base: str, kinds: Sequence[Kind], paths: dict[str, list[str]], 
             progress(f"    {kind.name}: p50 {out[kind.name]['p50_ms']} ms, p95 {out[kind.name]['p95_ms']} ms, "
                      f"{out[kind.name]['mean_items']} items, total ~{out[kind.name]['median_total_items']}")
     return out, answers, queries
+
+
+class RawClient:
+    """One keep-alive HTTP/1.1 connection through ``http.client``: a few tens of microseconds per
+    request, so the client's own cost stays out of the server's latency (``requests`` adds ~1 ms).
+    A server that closes the connection after a response (gunicorn's sync workers do) is simply
+    reconnected on the next request, as any client would."""
+
+    def __init__(self, base: str):
+        parsed = urlsplit(base)
+        self.base = base
+        self.connection = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port or 80, timeout=30)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        self.connection.request("GET", path)
+        response = self.connection.getresponse()
+        body = response.read()
+        if response.will_close:
+            self.connection.close()
+        return response.status, body
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def measure_sequential(base: str, kinds: Sequence[Kind], paths: dict[str, list[str]],
+                       expected: dict[str, list[Answer]]) -> dict[str, Any]:
+    """Latency as a user sees it from the served application (gunicorn): one request at a time from
+    a light client, each answer checked against the one recorded in-process (same total, same page)."""
+    out: dict[str, Any] = {}
+    client = RawClient(base)
+    try:
+        warmup = [p for group in zip(*paths.values(), strict=True) for p in group][:WARMUP * 2]
+        for path in warmup:  # both workers, every kind's statements
+            client.get(path)
+        for kind in kinds:
+            times: list[float] = []
+            found: list[tuple[str, int, bytes]] = []
+            for path in paths[kind.name]:
+                started = time.perf_counter()
+                status, body = client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+                found.append((path, status, body))
+            answers = [answer_from(base + path, status, body) for path, status, body in found]
+            for (path, _status, _body), answer, recorded in zip(found, answers, expected[kind.name], strict=True):
+                if (answer.total, answer.size) != (recorded.total, recorded.size):
+                    raise Dishonest(f"{kind.name}: GET {path} gave {answer.total} ({answer.size} on the page) "
+                                    f"from gunicorn but {recorded.total} ({recorded.size}) in-process")
+            out[kind.name] = {**with_goals(summary(times)), **check_answers(kind, [base + p for p in paths[kind.name]],
+                                                                             answers)}
+            progress(f"    {kind.name}: p50 {out[kind.name]['p50_ms']} ms, p95 {out[kind.name]['p95_ms']} ms")
+    finally:
+        client.close()
+    return out
 
 
 @contextmanager
@@ -1049,18 +1112,20 @@ def run_threads(base: str, mixed: Sequence[str], seconds: float, connections: in
 
     def client(offset: int) -> None:
         local: list[float] = []
-        with requests.Session() as http:
+        http_client = RawClient(base)
+        try:
             i = offset * 977
             while time.monotonic() < deadline:
-                url = base + mixed[i % len(mixed)]
+                path = mixed[i % len(mixed)]
                 i += 1
                 started = time.perf_counter()
-                response = http.get(url)
-                response.content  # noqa: B018
+                status, _body = http_client.get(path)
                 local.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    failures.append(f"GET {url} answered {response.status_code}")
+                if status != 200:
+                    failures.append(f"GET {base + path} answered {status}")
                     return
+        finally:
+            http_client.close()
         with lock:
             times.extend(local)
 
@@ -1075,13 +1140,13 @@ def run_threads(base: str, mixed: Sequence[str], seconds: float, connections: in
             "p95_ms": stats["p95_ms"], "p99_ms": stats["p99_ms"], "requests_per_s": round(len(times) / elapsed, 1)}
 
 
-def measure_load(url: str, paths: dict[str, list[str]], args: argparse.Namespace) -> dict[str, Any]:
+def measure_load(base: str, paths: dict[str, list[str]], args: argparse.Namespace) -> dict[str, Any]:
+    """Requests/s of the mixed queries from ``args.connections`` concurrent clients."""
     mixed = [p for group in zip(*paths.values(), strict=True) for p in group]
     tool = "wrk" if shutil.which("wrk") and not args.no_wrk else "threads"
     run = run_wrk if tool == "wrk" else run_threads
-    with gunicorn_serving(url, args.gunicorn_workers) as base:
-        run(base, mixed, min(5.0, args.load_seconds), args.connections)  # warm both workers
-        found = run(base, mixed, args.load_seconds, args.connections)
+    run(base, mixed, min(5.0, args.load_seconds), args.connections)  # warm both workers
+    found = run(base, mixed, args.load_seconds, args.connections)
     found.update({"tool": tool, "workers": args.gunicorn_workers, "connections": args.connections,
                   "meets_goal": found["requests_per_s"] >= GOALS["requests_per_s"]})
     return found
@@ -1089,7 +1154,11 @@ def measure_load(url: str, paths: dict[str, list[str]], args: argparse.Namespace
 
 def bench_backend(name: str, prepared: Prepared, params: dict[str, list[dict[str, str]]],
                   args: argparse.Namespace) -> dict[str, Any]:
-    """One measurement of one backend: werkzeug HTTP, bare backend.search, gunicorn requests/s."""
+    """One measurement of one backend. First in-process (werkzeug, recording each request's
+    ``SearchQuery`` and answer), then bare ``backend.search`` of those queries, then the served
+    application as ``waymark serve`` runs it (gunicorn, ``--gunicorn-workers``): sequential latency
+    from a light keep-alive client (``http``), then requests/s under concurrent load. Without
+    gunicorn workers, ``http`` is the werkzeug latency."""
     search_backend = "elasticsearch" if name == "elasticsearch" else "sql"
     app = make_app(prepared.url, search_backend)
     result: dict[str, Any] = {}
@@ -1099,19 +1168,23 @@ def bench_backend(name: str, prepared: Prepared, params: dict[str, list[dict[str
     progress(f"[{name}] werkzeug, one sequential client, {args.requests} requests per kind "
              f"(load average {result['load_average_before_timing']})")
     with recording_searches(search_backend_of(app)) as seen, serving(app) as base:
-        result["http"], answers, queries = measure_http(base, args.kinds, paths, seen)
+        result["werkzeug_http"], answers, queries = measure_http(base, args.kinds, paths, seen)
+    result["http"] = result["werkzeug_http"]
     progress(f"[{name}] bare backend.search of the same queries")
     result["bare"] = measure_bare(app, args.kinds, paths, answers, queries)
     with app.app_context():
         db.engine().dispose()
     if args.gunicorn_workers:
         key = f"gunicorn_{args.gunicorn_workers}_workers"
-        progress(f"[{name}] gunicorn {args.gunicorn_workers} workers, {args.connections} connections, "
-                 f"{args.load_seconds:g} s of the mixed queries")
         saved = os.environ.get("WAYMARK_SEARCH_BACKEND")
         os.environ["WAYMARK_SEARCH_BACKEND"] = search_backend
         try:
-            result[key] = measure_load(prepared.url, paths, args)
+            with gunicorn_serving(prepared.url, args.gunicorn_workers) as base:
+                progress(f"[{name}] gunicorn {args.gunicorn_workers} workers: one sequential client")
+                result["http"] = measure_sequential(base, args.kinds, paths, answers)
+                progress(f"[{name}] gunicorn {args.gunicorn_workers} workers, {args.connections} connections, "
+                         f"{args.load_seconds:g} s of the mixed queries")
+                result[key] = measure_load(base, paths, args)
         finally:
             if saved is None:
                 os.environ.pop("WAYMARK_SEARCH_BACKEND", None)

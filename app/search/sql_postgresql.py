@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.search.backend import GeoPoint
-from app.search.sql_query import OWN_WORDS_BONUS, Dialect, Plan, own_words
+from app.search.sql_query import OWN_WORDS_BONUS, Dialect, Plan, add_located, own_words, remove_located
 from app.search.sql_rows import Rows
 
 
@@ -28,16 +28,19 @@ class PostgresDialect(Dialect):
         return [int(number) for number in found.scalars()]
 
     def write(self, session: Session, rows: Rows) -> None:
+        add_located(session, rows.entries)
         if rows.shapes:
             session.execute(text("INSERT INTO search_shape_geom (shape, entry, geom) "
                                  "VALUES (:shape, :entry, ST_GeomFromWKB(:wkb, 4326))"), rows.shapes)
 
     def forget(self, session: Session, entries: list[int]) -> None:
+        remove_located(session, entries)
         plan = Plan()
         session.execute(text(f"DELETE FROM search_shape_geom WHERE entry IN {plan.binds(entries)}"), plan.params)
 
     def clear(self, session: Session) -> None:
         session.execute(text("DELETE FROM search_shape_geom"))
+        session.execute(text("DELETE FROM search_cell"))
 
     def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
         def token(value: str) -> str:

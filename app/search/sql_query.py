@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime
 import math
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -179,30 +180,155 @@ def _cell_list(ranges: tuple[tuple[int, int], ...]) -> str:
     return ",".join(str(number) for lo, hi in ranges for number in range(int(lo), int(hi) + 1))
 
 
+def _listed(dialect: Dialect, ranges: list[tuple[int, int]]) -> bool:
+    return dialect.cell_array and sum(hi - lo + 1 for lo, hi in ranges) <= MAX_CELLS
+
+
+def _in_cells(column: str, ranges: list[tuple[int, int]]) -> str:
+    """``column`` is one of the cells of ``ranges``, as a constant array: PostgreSQL estimates it
+    from its statistics (it cannot estimate a join to a VALUES list of ranges) and scans the index
+    once per cell."""
+    return f"{column} = ANY('{{{_cell_list(tuple(ranges))}}}'::integer[])"
+
+
+def _cell_join(table: str, ranges: list[tuple[int, int]]) -> tuple[str, str]:
+    """A FROM clause joining the cell ranges first to ``table`` and its join condition: each range
+    is then one index range scan."""
+    values = f"(VALUES {', '.join(f'({int(lo)}, {int(hi)})' for lo, hi in ranges)}) c"
+    return f"{values} CROSS JOIN {table}", f"{table.split()[-1]}.cell BETWEEN c.column1 AND c.column2"
+
+
 def near(plan: Plan, dialect: Dialect, point: GeoPoint, radius: float | None) -> None:
     """Set ``plan.distance`` (the squared chord, NULL without coordinates); with a radius,
     restrict to entries within it: cell ranges (joined first, so each is an index range scan)
     narrow it, the squared chord decides exactly."""
-    x, y, z = unit_vector(point.latitude, point.longitude)
-    plan.distance = (f"((e.x - {x!r}) * (e.x - {x!r}) + (e.y - {y!r}) * (e.y - {y!r}) "
-                     f"+ (e.z - {z!r}) * (e.z - {z!r}))")
+    plan.distance = _chord_to(point)
     if radius is None:
         return
     ranges = cell_ranges(point, radius)
     inside = f"{plan.distance} <= {chord2(radius)!r}"
-    if ranges is not None and dialect.cell_array and sum(hi - lo + 1 for lo, hi in ranges) <= MAX_CELLS:
-        # Every cell listed: PostgreSQL estimates a constant array from its statistics (it
-        # cannot estimate a join to a VALUES list of ranges) and scans the index once per cell.
-        plan.conditions.append(f"e.cell = ANY('{{{_cell_list(tuple(ranges))}}}'::integer[])")
+    if ranges is not None and _listed(dialect, ranges):
+        plan.conditions.append(_in_cells("e.cell", ranges))
     elif ranges is not None:
         # Cells first, each an index range scan of ix_search_entry_cell; the squared chord is
         # tested on the index entry (it covers x, y, z), before any visit to the row.
-        values = f"(VALUES {', '.join(f'({int(lo)}, {int(hi)})' for lo, hi in ranges)}) c"
-        plan.driver = "e.cell BETWEEN c.column1 AND c.column2"
-        plan.source[:] = [f"{values} CROSS JOIN search_entry e", *plan.source[1:]]
+        source, plan.driver = _cell_join("search_entry e", ranges)
+        plan.source[:] = [source, *plan.source[1:]]
         plan.conditions.append(plan.driver)
-        plan.within = f"SELECT e.entry FROM {values} CROSS JOIN search_entry e WHERE {plan.driver} AND {inside}"
+        plan.within = f"SELECT e.entry FROM {source} WHERE {plan.driver} AND {inside}"
     plan.conditions.append(inside)
+
+
+def _chord_to(point: GeoPoint) -> str:
+    """The squared chord from ``point`` to the entry ``e`` (NULL without coordinates)."""
+    x, y, z = unit_vector(point.latitude, point.longitude)
+    return (f"((e.x - {x!r}) * (e.x - {x!r}) + (e.y - {y!r}) * (e.y - {y!r}) "
+            f"+ (e.z - {z!r}) * (e.z - {z!r}))")
+
+
+# --- exact counts of wide radii from per-cell counts ------------------------------------------
+
+EDGE_MARGIN_M = 1.0  # a cell counts as wholly inside only this far within the circle (rounding)
+
+
+def split_cells(point: GeoPoint, radius_m: float) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+    """The cell ranges of ``cell_ranges`` split into cells wholly inside the circle (every point of
+    them within ``radius_m``) and the rest, the cells its edge may cross; None where the circle
+    reaches a pole or the antimeridian (rare enough to count row by row).
+
+    On the sphere, the point of a latitude-longitude cell farthest from the centre is one of its
+    corners (along a parallel the distance grows with the longitude difference; along a meridian
+    it has a single minimum). A corner at latitude ``lat`` is inside when its longitude difference
+    is at most ``_reach(lat)``, so a row's inside cells are one run of columns between the reach at
+    its south and north edges."""
+    ranges = cell_ranges(point, radius_m)
+    if ranges is None or radius_m <= EDGE_MARGIN_M:
+        return None
+    angle = (radius_m - EDGE_MARGIN_M) / EARTH_RADIUS_M
+    lat0 = math.radians(point.latitude)
+    inside: list[tuple[int, int]] = []
+    edge: list[tuple[int, int]] = []
+    for lo, hi in ranges:
+        row = lo // COLUMNS
+        if hi // COLUMNS != row or hi - lo + 1 >= COLUMNS or row in (0, ROWS - 1):
+            return None
+        reach = min(_reach(lat0, angle, math.radians(row * CELL_DEG - 90)),
+                    _reach(lat0, angle, math.radians((row + 1) * CELL_DEG - 90)))
+        if reach >= math.pi / 2:
+            return None
+        degrees = math.degrees(reach)
+        first = math.ceil((point.longitude - degrees + 180) / CELL_DEG)  # west edge inside
+        last = math.floor((point.longitude + degrees + 180) / CELL_DEG) - 1  # east edge inside
+        base = row * COLUMNS
+        first, last = max(base + first, lo), min(base + last, hi)
+        if first > last:
+            edge.append((lo, hi))
+            continue
+        inside.append((first, last))
+        edge += [(a, b) for a, b in ((lo, first - 1), (last + 1, hi)) if a <= b]
+    return inside, edge
+
+
+def cell_count(session: Session, query: SearchQuery, dialect: Dialect) -> int | None:
+    """The exact count of a query that only asks for entries at a location within a radius (a
+    nearest-first page with no other filter), from ``search_cell`` for the cells wholly inside
+    and the covering index for the edge cells; None for any other query."""
+    if not _radius_only(query) or query.point is None or query.proximity is None:
+        return None
+    split = split_cells(query.point, query.proximity)
+    if split is None:
+        return None
+    inside, edge = split
+    parts = []
+    if inside:
+        if _listed(dialect, inside):
+            parts.append(f"(SELECT coalesce(sum(s.located), 0) FROM search_cell s WHERE {_in_cells('s.cell', inside)})")
+        else:
+            source, join = _cell_join("search_cell s", inside)
+            parts.append(f"(SELECT coalesce(sum(s.located), 0) FROM {source} WHERE {join})")
+    if edge:
+        chord = f"{_chord_to(query.point)} <= {chord2(query.proximity)!r}"
+        if _listed(dialect, edge):
+            parts.append(f"(SELECT count(*) FROM search_entry e WHERE {_in_cells('e.cell', edge)} "
+                         f"AND e.at_location AND {chord})")
+        else:
+            source, join = _cell_join("search_entry e", edge)
+            parts.append(f"(SELECT count(*) FROM {source} WHERE {join} AND e.at_location AND {chord})")
+    if not parts:
+        return 0
+    return int(session.execute(text("SELECT " + " + ".join(parts))).scalar_one())
+
+
+def _radius_only(query: SearchQuery) -> bool:
+    """Whether the query filters by nothing but place (entries at a location within a radius)."""
+    return (query.unit == "service_at_location" and not usable_text(query.text) and not query.term_ids
+            and not query.taxonomy_id and not query.organization_id and query.modified_after is None
+            and not query.free and query.age_range is None and not query.windows and query.open_at is None
+            and not query.languages and not query.delivery and query.coverage is None)
+
+
+def add_located(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Add entry rows just written to ``search_cell`` (cells in ascending order, so concurrent
+    writers on PostgreSQL lock them in one order)."""
+    counts = Counter(row["cell"] for row in entries if row["at_location"] and row["cell"] is not None)
+    if counts:
+        session.execute(text("INSERT INTO search_cell (cell, located) VALUES (:cell, :n) ON CONFLICT (cell) "
+                             "DO UPDATE SET located = search_cell.located + excluded.located"),
+                        [{"cell": cell, "n": n} for cell, n in sorted(counts.items())])
+
+
+def remove_located(session: Session, entries: list[int]) -> None:
+    """Take ``entries`` (still in search_entry, about to be deleted) out of ``search_cell``."""
+    plan = Plan()
+    found = session.execute(text("SELECT cell, count(*) FROM search_entry WHERE entry IN "
+                                 f"{plan.binds(entries)} AND at_location AND cell IS NOT NULL GROUP BY cell"),
+                            plan.params)
+    changes = [{"cell": int(cell), "n": int(n)} for cell, n in sorted(found)]
+    if changes:
+        session.execute(text("UPDATE search_cell SET located = located - :n WHERE cell = :cell"), changes)
+        emptied = Plan()
+        session.execute(text("DELETE FROM search_cell WHERE located <= 0 AND cell IN "
+                             f"{emptied.binds(change['cell'] for change in changes)}"), emptied.params)
 
 
 OWN_WORDS_BONUS = 10_000  # beyond any bm25 / ts_rank_cd score: see "relevance" in app.search.backend
@@ -352,6 +478,9 @@ def _select(query: SearchQuery, plan: Plan, dialect: Dialect, limit: int, offset
 
 
 def count(session: Session, query: SearchQuery, dialect: Dialect) -> int:
+    counted = cell_count(session, query, dialect)
+    if counted is not None:
+        return counted
     plan = build(session, query, dialect, query.proximity)
     what = "count(*)" if query.unit == "service_at_location" else "count(DISTINCT e.service_id)"
     sql = f"SELECT {what} FROM {' '.join(plan.source)} WHERE {plan.where()}"

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.search.backend import GeoPoint
-from app.search.sql_query import OWN_WORDS_BONUS, Dialect, Plan, own_words
+from app.search.sql_query import OWN_WORDS_BONUS, Dialect, Plan, add_located, own_words, remove_located
 from app.search.sql_rows import Rows
 
 NAME_WEIGHT = 4.0
@@ -52,6 +52,7 @@ class SqliteDialect(Dialect):
         return list(range(first, first + count))
 
     def write(self, session: Session, rows: Rows) -> None:
+        add_located(session, rows.entries)
         if rows.entries:
             session.execute(text("INSERT INTO search_fts(rowid, name_text, body_text) SELECT entry, name_text, "
                                  "body_text FROM search_entry WHERE entry BETWEEN :low AND :high"),
@@ -61,6 +62,7 @@ class SqliteDialect(Dialect):
                                  ":max_lon)"), rows.shapes)
 
     def forget(self, session: Session, entries: list[int]) -> None:
+        remove_located(session, entries)
         plan = Plan()
         within = plan.binds(entries)
         # External content: FTS5 removes a row's tokens given the text it indexed, still in search_entry.
@@ -71,6 +73,7 @@ class SqliteDialect(Dialect):
 
     def clear(self, session: Session) -> None:
         session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('delete-all')"))
+        session.execute(text("DELETE FROM search_cell"))
         session.execute(text("DELETE FROM search_shape_rtree"))
 
     def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:

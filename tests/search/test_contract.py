@@ -9,6 +9,7 @@ with it exactly (ids in order, exact totals, distances within a metre of haversi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import math
@@ -495,3 +496,51 @@ def test_cell_ranges_hold_every_point_within_the_radius(centre: GeoPoint) -> Non
                 continue
             number = cell(lat_d, lon_d)
             assert any(lo <= number <= hi for lo, hi in ranges), (centre, radius, lat_d, lon_d)
+
+
+def test_radius_counts_stay_exact_as_services_move_in_and_out(backend: SearchBackend, session: Session) -> None:
+    """The count of a plain radius sums per-cell counts (``search_cell``) for the cells wholly
+    inside: they must follow every replace, including entries leaving and joining a cell."""
+    assert backend.rebuild(session, CROWD) == len(CROWD)
+    documents = {document.id: document for document in CROWD}
+    moved = [d for d in CROWD if d.service_id.endswith(("1", "4", "7"))]
+    services = sorted({d.service_id for d in moved})
+    rng = random.Random(5)
+    replacements = [dataclasses.replace(d, id=f"{d.id}-moved", latitude=away(*(rng.uniform(-15000, 15000)
+                                                                               for _ in range(2)))[0],
+                                        longitude=HERE.longitude + rng.uniform(-0.2, 0.2))
+                    for d in moved if d.latitude is not None][::2]
+    backend.replace(session, services, replacements)
+    for document in moved:
+        documents.pop(document.id)
+    documents.update((d.id, d) for d in replacements)
+
+    def run(**query: object) -> SearchResult:
+        return backend.search(session, SearchQuery(**query))  # type: ignore[arg-type]
+
+    for fields in ({"point": HERE, "proximity": 16000, "sort": "distance", "per_page": 20},
+                   {"point": GeoPoint(*away(5000, -3000)), "proximity": 9000, "sort": "distance", "per_page": 5}):
+        assert check_over(run, list(documents.values()), dict(fields)).total > 0
+
+
+@pytest.mark.parametrize("centre", [HERE, GeoPoint(51.5072, -0.1276), GeoPoint(-33.9, 151.2), GeoPoint(60.0, 0.0)],
+                         ids=str)
+def test_cells_counted_whole_lie_wholly_within_the_radius(centre: GeoPoint) -> None:
+    from app.search.sql_query import cell_ranges, split_cells
+    from app.search.sql_rows import CELL_DEG, COLUMNS
+
+    rng = random.Random(3)
+    for radius in (300.0, 1000.0, 5000.0, 16000.0, 80000.0):
+        split = split_cells(centre, radius)
+        assert split is not None
+        inside, edge = split
+        listed = sorted(number for lo, hi in inside + edge for number in range(lo, hi + 1))
+        assert listed == sorted(number for lo, hi in cell_ranges(centre, radius) or [] for number in range(lo, hi + 1))
+        for lo, hi in inside:
+            for number in (lo, hi, rng.randint(lo, hi)):
+                south, west = (number // COLUMNS) * CELL_DEG - 90, (number % COLUMNS) * CELL_DEG - 180
+                for lat, lon in ((south, west), (south + CELL_DEG, west + CELL_DEG), (south, west + CELL_DEG),
+                                 (south + CELL_DEG, west), (south + rng.random() * CELL_DEG, west + CELL_DEG / 2)):
+                    assert haversine_m(centre.latitude, centre.longitude, lat, lon) <= radius, (radius, number)
+        if radius >= 5000:
+            assert inside, radius  # the point of it: most of a wide circle is counted by whole cells
