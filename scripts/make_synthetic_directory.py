@@ -375,6 +375,7 @@ class World:
         self.districts = _postcode_districts(rng, max(2, math.ceil(size / RECORDS_PER_DISTRICT)))
         self.localities: dict[str, str] = {}  # postcode sector -> neighbourhood name
         self.streets: dict[str, str] = {}  # postcode -> street name
+        self.addresses: set[tuple[str, str]] = set()  # (postcode, number) of every place so far
         self.venues: dict[str, list[Place]] = {}  # district -> shared venues
         self.town_bodies: dict[tuple[str, str], Org] = {}  # (district, kind) -> council or trust
         self.street_types = [name for name, weight in STREET_TYPES for _ in range(weight)]
@@ -414,8 +415,11 @@ class World:
         else:
             postcode, latitude, longitude = _pick(rnd, postcodes)
         number = str(1 + int(rnd() * 240))
-        if near is not None and number == near.number:
+        # One building is one place: a new place never takes an address an earlier place has (that would be two
+        # truth ids for records no one could tell apart); a neighbour goes further along the street instead.
+        while (postcode, number) in self.addresses:
             number = str(int(number) + 2)
+        self.addresses.add((postcode, number))
         return Place(
             truth=self.next_id("loc"), name=name, number=number, street=self.street(postcode),
             locality=self.locality(postcode), town=town, postcode=postcode,

@@ -62,7 +62,7 @@ def features(records: Sequence[LinkRecord]) -> Features:
         name_weight_totals=np.array([sum(weights.weight(t) for t in ts) for ts in tokens], dtype=np.float64),
         weights=weights,
         idf={word: weights.weight(word) for word in weights.counts},
-        streets=[norm.street_text(r.address) for r in records],
+        streets=[norm.street_text(r.address, r.name) for r in records],
         postcodes=[_postcode(r) for r in records],
         latitudes=np.array([np.nan if r.latitude is None else r.latitude for r in records], dtype=np.float64),
         longitudes=np.array([np.nan if r.longitude is None else r.longitude for r in records], dtype=np.float64),

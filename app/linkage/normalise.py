@@ -12,6 +12,7 @@ error (the importers already reported it to the maintainer).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -290,6 +291,8 @@ _SUB_PREMISES = re.compile(
 )
 _ORDINAL_FLOOR = re.compile(r"\b\d+(?:st|nd|rd|th)\s+floor\b")
 _HOUSE_NUMBER = re.compile(r"\b(\d+[a-z]?(?:\s*-\s*\d+[a-z]?)?)\b")
+_LEADING_NUMBER = re.compile(r"(\d+[a-z]?(?:\s*-\s*\d+[a-z]?)?)\b")
+_DECADE = re.compile(r"\d+s")
 
 
 def address_text(lines: Iterable[str]) -> str:
@@ -298,23 +301,51 @@ def address_text(lines: Iterable[str]) -> str:
     return " ".join(_STREET_WORDS.get(w, w) for w in words)
 
 
-def house_number(lines: Iterable[str]) -> str | None:
+def _address_segments(lines: Iterable[str], name: str | None) -> list[str]:
+    """The address split at line breaks and commas, folded, sub-premises and ordinal floors removed.
+
+    A segment that only repeats the record's own name is dropped: feeds put a building or site name on the first
+    address line ("Millmount Health Centre, 195 South St"), and left in it would count the name twice and let the
+    digits of a name ("Over 60s Club") pass for a house number.
+    """
+    own = fold(name)
+    segments = []
+    for line in lines:
+        for part in (line or "").split(","):
+            text = "-".join(fold(piece) for piece in part.split("-")).strip("- ")  # keeps "1-30"
+            text = " ".join(_SUB_PREMISES.sub(" ", _ORDINAL_FLOOR.sub(" ", text)).split())
+            if text and text != own:
+                segments.append(text)
+    return segments
+
+
+def house_number(lines: Iterable[str], name: str | None = None) -> str | None:
     """The building's number on its street: ``"Flat 3, 12 High St"`` -> ``"12"``, ``"12A Mill Rd"`` -> ``"12a"``.
 
     Sub-premises (flat, unit, suite, PO box...) and ordinal floors are skipped; a range ("1-30") is kept whole.
-    Postcodes never match: their digits sit inside a word ("LS6", "4AB"). ``None`` when no number is written.
+    A number opening an address segment ("Over 60s Club, 221 Hill Road" -> "221") is preferred to one inside a
+    segment, and a decade ("60s") is never a house number. Postcodes never match: their digits sit inside a word
+    ("LS6", "4AB"). ``None`` when no number is written. ``name`` is the record's name (see ``_address_segments``).
     """
-    text = "-".join(fold(part) for part in " ".join(line for line in lines if line).split("-"))  # keeps "1-30"
-    text = _SUB_PREMISES.sub(" ", _ORDINAL_FLOOR.sub(" ", text))
-    match = _HOUSE_NUMBER.search(text)
-    return re.sub(r"\s+", "", match[1]) if match else None
+    segments = _address_segments(lines, name)
+    leading = (_LEADING_NUMBER.match(segment) for segment in segments)
+    inside = (match for segment in segments for match in _HOUSE_NUMBER.finditer(segment))
+    for match in itertools.chain(leading, inside):
+        if match and not _DECADE.fullmatch(match[1]):
+            return re.sub(r"\s+", "", match[1])
+    return None
 
 
-def street_text(lines: Iterable[str]) -> str:
-    """The address without house and sub-premises numbers: what remains to compare once numbers are compared."""
-    text = fold(" ".join(line for line in lines if line))
-    text = _SUB_PREMISES.sub(" ", _ORDINAL_FLOOR.sub(" ", text))
-    text = _HOUSE_NUMBER.sub(" ", text)
+def street_text(lines: Iterable[str], name: str | None = None) -> str:
+    """The street the building stands on, without its number: what remains to compare once numbers are compared.
+
+    The segment that opens with the house number is the street line ("6 Larch Street, Claywell" -> "larch
+    street": a trailing neighbourhood or town is compared as the locality, not here); without a numbered segment,
+    every segment but the record's own name. Street-type abbreviations are written out ("Rd" -> "road").
+    """
+    segments = _address_segments(lines, name)
+    numbered = [s for s in segments if (m := _LEADING_NUMBER.match(s)) and not _DECADE.fullmatch(m[1])]
+    text = _HOUSE_NUMBER.sub(" ", numbered[0] if numbered else " ".join(segments))
     return " ".join(_STREET_WORDS.get(w, w) for w in text.split())
 
 

@@ -84,7 +84,7 @@ def link(
     link_only: bool = False,
     max_block: int = 100,
     label_weight: float = 10.0,
-    fit_u: bool = False,
+    fit_u: bool | None = None,
     u_sample: int = 100_000,
     seed: int = 0,
 ) -> LinkResult:
@@ -94,6 +94,11 @@ def link(
     override a hard rule, since a person has looked; see ``clustering`` for contradictions). ``previous`` maps keys
     to last run's golden ids, oldest record first. ``link_only`` compares only records from different sources
     and, taking each source to be free of duplicates, puts at most one record of each source in a cluster.
+
+    ``fit_u`` (default: for locations only) lets EM re-estimate ``u`` from the candidate pairs' non-matches. For
+    locations the non-matching candidates are neighbours (branches of one charity, groups sharing a postcode,
+    same-named sites in one neighbourhood), which agree on postcode, sector, locality and name far more often than
+    the random pairs ``u`` is first measured on; scored against random pairs, neighbours look like matches.
     """
     entity = _entity(records)
     keys = [record.key for record in records]
@@ -130,7 +135,8 @@ def link(
     open_index = np.flatnonzero(open_rows)
     position = {int(row): k for k, row in enumerate(open_index.tolist())}
     labelled = [(position[row_of[pair]], same) for pair, same in decided.items()]
-    model = train(levels[open_index], entity, u, labelled=labelled, label_weight=label_weight, fit_u=fit_u)
+    refit_u = entity == "location" if fit_u is None else fit_u
+    model = train(levels[open_index], entity, u, labelled=labelled, label_weight=label_weight, fit_u=refit_u)
     weights = model.match_weights(levels)
     probabilities = 1 / (1 + np.exp2(-np.clip(weights, -60, 60)))
     band_codes = thresholds.codes(probabilities)

@@ -82,7 +82,7 @@ class LinkRecord:
             entity=entity,
             name=(name or "").strip(),
             address=lines,
-            house_number=norm.house_number(lines),
+            house_number=norm.house_number(lines, name),
             postcode=norm.postcode_parts(postcode, country).full or (postcode or "").strip().upper() or None,
             locality=norm.fold(locality),
             latitude=coordinates[0] if coordinates else None,

@@ -43,15 +43,40 @@ class Comparison:
     field: str
     levels: tuple[str, ...]
     neutral: frozenset[str] = frozenset()  # levels that are no evidence either way, like missing
+    # Levels whose m is known from what the field means, not estimated: (level, share of true matches showing it).
+    fixed_m: tuple[tuple[str, float], ...] = ()
 
     def level_name(self, level: int) -> str:
         return "missing" if level == 0 else self.levels[level - 1]
+
+    def with_fixed_m(self, m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """``m`` (index 0 unused) with the ``fixed_m`` levels set and the other levels scaled to fill the rest."""
+        if not self.fixed_m:
+            return m
+        out = m.copy()
+        fixed = np.zeros(out.size, dtype=bool)
+        for level, share in self.fixed_m:
+            index = self.levels.index(level) + 1
+            out[index], fixed[index] = share, True
+        free = ~fixed
+        free[0] = False
+        rest = 1.0 - sum(share for _, share in self.fixed_m)
+        total = out[free].sum()
+        out[free] = out[free] * rest / total if total > 0 else rest / max(int(free.sum()), 1)
+        return out
 
 
 NAME = Comparison("name", ("exact", "very close", "close", "different"))
 STREET = Comparison("street", ("exact", "close", "different"))
 HOUSE_NUMBER = Comparison("house_number", ("same", "different"))
 POSTCODE = Comparison("postcode", ("same", "same sector", "same district", "different"))
+# A location is a place, and a place has one postcode: two records of one site disagree on it only by a typing
+# error (a few in a hundred pairs). Left to EM, the many pairs of branches and same-named sites in one sector
+# (another "Claywell Health Centre" two streets away) teach it that "same sector" is what matches look like:
+# it would learn "same organisation", not "same place".
+LOCATION_POSTCODE = Comparison(
+    "postcode", POSTCODE.levels, fixed_m=(("same sector", 0.01), ("same district", 0.005), ("different", 0.005))
+)
 LOCALITY = Comparison("locality", ("same", "close", "different"))
 DISTANCE = Comparison("distance", ("within 50 m", "within 250 m", "within 2 km", "further"))
 # A number or domain shared by many records (a head office, a helpline, a council website) says nothing about
@@ -65,7 +90,7 @@ PARENTS = Comparison("parents", ("shared", "different"))
 # Which fields are evidence for which entity. A location is a place; an organisation is known by its registrations,
 # website and name; a service by its name within the organisation or location it belongs to.
 ENTITY_FIELDS: dict[str, tuple[Comparison, ...]] = {
-    "location": (NAME, STREET, HOUSE_NUMBER, POSTCODE, LOCALITY, DISTANCE, PHONE, DOMAIN),
+    "location": (NAME, STREET, HOUSE_NUMBER, LOCATION_POSTCODE, LOCALITY, DISTANCE, PHONE, DOMAIN),
     "organization": (NAME, REGISTRATION, DOMAIN, PHONE, POSTCODE, STREET, HOUSE_NUMBER, LOCALITY, DISTANCE),
     "service": (NAME, PARENTS, PHONE, DOMAIN, POSTCODE, STREET),
 }
@@ -129,13 +154,16 @@ def _names(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.i
     return _select(missing, [exact, overlap >= NAME_VERY_CLOSE, overlap >= NAME_CLOSE], default=4)
 
 
-def _texts(values: Sequence[str], left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], token_set: bool) -> Levels:
+def _texts(values: Sequence[str], left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], *, street: bool) -> Levels:
+    """Exact, close or different text. Streets are close by edit distance ("Windsor Grove", "Windor Grove"), not
+    Jaro-Winkler, whose weight on a shared beginning makes "Station Road" and "Station Street" look alike;
+    localities, mostly single words, by Jaro-Winkler."""
     a = [values[i] for i in left.tolist()]
     b = [values[j] for j in right.tolist()]
-    similarity = np.asarray(process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1))
-    if token_set:
-        ratio = np.asarray(process.cpdist(a, b, scorer=fuzz.token_set_ratio, workers=-1), dtype=np.float64) / 100
-        similarity = np.maximum(similarity, ratio)
+    scorer = fuzz.ratio if street else JaroWinkler.normalized_similarity
+    similarity = np.asarray(process.cpdist(a, b, scorer=scorer, workers=-1), dtype=np.float64)
+    if street:
+        similarity /= 100
     exact = np.fromiter((x == y for x, y in zip(a, b, strict=True)), bool, len(a))
     missing = np.fromiter((not x or not y for x, y in zip(a, b, strict=True)), bool, len(a))
     return _select(missing, [exact, similarity >= TEXT_CLOSE], default=3)
@@ -222,13 +250,13 @@ def compare(feats: Features, pairs: Pairs, entity: Entity) -> Levels:
         if field == "name":
             columns.append(_names(feats, left, right))
         elif field == "street":
-            columns.append(_texts(feats.streets, left, right, token_set=True))
+            columns.append(_texts(feats.streets, left, right, street=True))
         elif field == "house_number":
             columns.append(_house_numbers(feats, left, right))
         elif field == "postcode":
             columns.append(_postcodes(feats, left, right))
         elif field == "locality":
-            columns.append(_texts([r.locality for r in feats.records], left, right, token_set=False))
+            columns.append(_texts([r.locality for r in feats.records], left, right, street=False))
         elif field == "distance":
             columns.append(_distances(feats, left, right))
         elif field == "phone":
@@ -307,10 +335,19 @@ class Model:
         return sorted(evidence, key=lambda item: -abs(item[2]))
 
 
+# Fields whose u is measured among neighbours (records in one postcode sector, or one locality), per entity. A site's
+# name often names its neighbourhood ("Claywell Health Centre", "Oldbridge Surgery"), so two different places
+# nearby share a name far more often than two random records do; and candidate pairs are nearby pairs.
+LOCAL_U_FIELDS: dict[str, frozenset[str]] = {"location": frozenset({"name"})}
+
+
 def estimate_u(
     feats: Features, entity: Entity, *, link_only: bool = False, sample: int = 100_000, seed: int = 0
 ) -> tuple[npt.NDArray[np.float64], ...]:
-    """``u`` per field from random pairs of records, with one pseudo-count per level."""
+    """``u`` per field from random pairs of records, with one pseudo-count per level.
+
+    Fields in ``LOCAL_U_FIELDS`` take theirs from random pairs of neighbours instead, where there are enough.
+    """
     n = len(feats)
     fields = ENTITY_FIELDS[entity]
     rng = np.random.default_rng(seed)
@@ -319,12 +356,45 @@ def estimate_u(
         return tuple(np.full(len(c.levels) + 1, 1 / len(c.levels)) for c in fields)
     left = rng.integers(0, n, size=sample * 2, dtype=np.int64)
     right = rng.integers(0, n, size=sample * 2, dtype=np.int64)
+    left, right = _usable(feats, left, right, link_only, sample)
+    levels = compare(feats, (left, right), entity)
+    u = [_distribution(levels[:, k], len(c.levels), np.ones(levels.shape[0])) for k, c in enumerate(fields)]
+    local_fields = LOCAL_U_FIELDS.get(entity, frozenset())
+    if local_fields:
+        near_left, near_right = _usable(feats, *_neighbour_pairs(feats, rng, sample * 2), link_only, sample)
+        if near_left.size >= 1000:
+            near = compare(feats, (near_left, near_right), entity)
+            for k, c in enumerate(fields):
+                if c.field in local_fields:
+                    u[k] = _distribution(near[:, k], len(c.levels), np.ones(near.shape[0]))
+    return tuple(u)
+
+
+def _usable(
+    feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], link_only: bool, sample: int
+) -> Pairs:
+    """Up to ``sample`` of the pairs that are two different records (of two sources with ``link_only``)."""
     keep = left != right
     if link_only:
         keep &= feats.sources[left] != feats.sources[right]
-    left, right = left[keep][:sample], right[keep][:sample]
-    levels = compare(feats, (left, right), entity)
-    return tuple(_distribution(levels[:, k], len(c.levels), np.ones(levels.shape[0])) for k, c in enumerate(fields))
+    return left[keep][:sample], right[keep][:sample]
+
+
+def _neighbour_pairs(feats: Features, rng: np.random.Generator, size: int) -> Pairs:
+    """Random pairs of records in one area (postcode sector, else locality); empty if no area has two records."""
+    areas = [p.sector or r.locality or "" for p, r in zip(feats.postcodes, feats.records, strict=True)]
+    codes: dict[str, int] = {}
+    area = np.fromiter((codes.setdefault(a, len(codes)) if a else -1 for a in areas), np.int64, len(areas))
+    order = np.argsort(area, kind="stable")
+    sorted_area = area[order]
+    starts = np.searchsorted(sorted_area, sorted_area, side="left")
+    sizes = np.searchsorted(sorted_area, sorted_area, side="right") - starts
+    eligible = np.flatnonzero((sorted_area >= 0) & (sizes >= 2))
+    if eligible.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pick = eligible[rng.integers(0, eligible.size, size=size)]
+    partner = starts[pick] + (rng.random(size) * sizes[pick]).astype(np.int64)
+    return order[pick], order[partner]
 
 
 def _distribution(
@@ -375,7 +445,7 @@ def train(
         label_post = np.zeros(0)
     all_rows = np.concatenate([patterns.reshape(-1, levels.shape[1]), label_rows]).astype(np.uint8)
     all_counts = np.concatenate([counts.astype(np.float64), np.full(label_post.size, label_weight)])
-    m = [_initial_m(len(c.levels)) for c in fields]
+    m = [c.with_fixed_m(_initial_m(len(c.levels))) for c in fields]
     u = list(u)
     prior = 0.05
     done = 0
@@ -384,7 +454,10 @@ def train(
         post = model.probabilities(all_rows)
         post[patterns.shape[0] :] = label_post
         weighted = all_counts * post
-        new_m = [_distribution(all_rows[:, k], len(c.levels), weighted, pseudo=0.01) for k, c in enumerate(fields)]
+        new_m = [
+            c.with_fixed_m(_distribution(all_rows[:, k], len(c.levels), weighted, pseudo=0.01))
+            for k, c in enumerate(fields)
+        ]
         if fit_u:
             unweighted = all_counts * (1 - post)
             u = [_distribution(all_rows[:, k], len(c.levels), unweighted, pseudo=0.01) for k, c in enumerate(fields)]
