@@ -61,6 +61,29 @@ class Settings:
     search_max_proximity: int = setting(
         200_000, "Largest radius in metres a search may ask for; a larger `proximity` is capped to this "
         "and the response says so.")
+    linkage_auto_merge: int = setting(
+        90, "Match probability, in percent, at or above which `waymark linkage run` merges two records without "
+        "asking (the auto-merge band).")
+    linkage_review: int = setting(
+        20, "Match probability, in percent, from which a pair goes to the review queue (below `linkage_auto_merge`); "
+        "below it records are kept apart.")
+    linkage_trust: str = setting(
+        "", "Which sources a golden record believes first, per field group: `GROUP=SOURCE>SOURCE; ...`, e.g. "
+        "`clinical=nhs-list; addresses=council>nhs-list; legal=charity-register; descriptions=cvs`. Groups: names, "
+        "legal, descriptions, clinical, contact, addresses, times, other. Unlisted sources come after the listed "
+        "ones; ties go to the most recently verified record, then a valid format, then the most complete value.")
+    linkage_max_block: int = setting(
+        100, "Largest block linkage compares all pairs within; bigger blocks (a shared phone, a common name word) "
+        "are skipped for that key.")
+    linkage_service_names: str = setting(
+        "exact", "Services of one organisation share its phone, website and sites, so a service pair is merged "
+        "automatically only when its names compare at one of these levels (comma-separated: exact, very close, "
+        "close); other pairs the model would merge go to the review queue. Empty: trust the model alone.")
+    linkage_after_harvest: bool = setting(
+        True, "Run linkage after `waymark harvest` and after each scheduled harvest (skipped when nothing changed).")
+    linkage_interval_minutes: int = setting(
+        60, "The scheduler also runs linkage this often, in minutes (0: only after harvests); a run with nothing "
+        "new to link only checks and stops.")
     sql_echo: bool = setting(False, "Log every SQL statement (debugging only).")
     log_level: str = setting("INFO", "Python logging level.")
 
