@@ -96,16 +96,37 @@ def cluster(
     With ``one_per_source`` (linking sources that are each free of duplicates) a cluster never holds two records of
     one source: a link that would make it so is dropped like one crossing a cannot-link, strongest links first.
     """
+    links = sorted(links, key=lambda link: (-link[2], link[0], link[1]))
+    must_link = list(must_link)
     clusters = _Clusters(len(keys), [key[0] for key in keys] if one_per_source else None)
-    for a, b in cannot_link:
+    for a, b in _relevant(len(keys), must_link, links, cannot_link):
         clusters.forbid(a, b)
     conflicts = sum(not clusters.join(a, b) for a, b in must_link)
-    for a, b, _ in sorted(links, key=lambda link: (-link[2], link[0], link[1])):
+    for a, b, _ in links:
         clusters.join(a, b)
     members: dict[int, list[int]] = {}
     for index in range(len(keys)):
         members.setdefault(clusters.find(index), []).append(index)
     return Clustering(_stable_ids(keys, list(members.values()), previous or {}, namespace), conflicts)
+
+
+def _relevant(
+    size: int,
+    must_link: Sequence[tuple[int, int]],
+    links: Sequence[tuple[int, int, float]],
+    cannot_link: Iterable[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    """The cannot-links whose two ends some chain of links could join: only those can ever stop a join.
+
+    Hard rules give a cannot-link for every pair they block (hundreds of thousands at scale), almost all between
+    records no link connects; leaving those out keeps each cluster's list of forbidden partners short.
+    """
+    reach = _Clusters(size)
+    for a, b in must_link:
+        reach.join(a, b)
+    for a, b, _ in links:
+        reach.join(a, b)
+    return [(a, b) for a, b in cannot_link if reach.find(a) == reach.find(b)]
 
 
 def _stable_ids(

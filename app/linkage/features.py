@@ -7,7 +7,7 @@ scoring millions of candidate pairs affordable.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +36,8 @@ class Features:
     shared_phones: frozenset[str]
     shared_domains: frozenset[str]
     registrations: list[dict[str, frozenset[str]]]  # scheme -> ids
+    # The same values as small integers (-1: unknown), so equality over millions of pairs is one numpy comparison.
+    codes: dict[str, npt.NDArray[np.int64]]
 
     def __len__(self) -> int:
         return len(self.records)
@@ -54,6 +56,8 @@ def features(records: Sequence[LinkRecord]) -> Features:
         for scheme, ident in record.registrations:
             by_scheme.setdefault(scheme, set()).add(ident)
         registrations.append({scheme: frozenset(ids) for scheme, ids in by_scheme.items()})
+    postcodes = [_postcode(r) for r in records]
+    streets = [norm.street_text(r.address, r.name) for r in records]
     return Features(
         records=records,
         sources=sources,
@@ -62,8 +66,8 @@ def features(records: Sequence[LinkRecord]) -> Features:
         name_weight_totals=np.array([sum(weights.weight(t) for t in ts) for ts in tokens], dtype=np.float64),
         weights=weights,
         idf={word: weights.weight(word) for word in weights.counts},
-        streets=[norm.street_text(r.address, r.name) for r in records],
-        postcodes=[_postcode(r) for r in records],
+        streets=streets,
+        postcodes=postcodes,
         latitudes=np.array([np.nan if r.latitude is None else r.latitude for r in records], dtype=np.float64),
         longitudes=np.array([np.nan if r.longitude is None else r.longitude for r in records], dtype=np.float64),
         phones=[frozenset(r.phones) for r in records],
@@ -72,6 +76,35 @@ def features(records: Sequence[LinkRecord]) -> Features:
             ((r.source, (r.domain,) if r.domain else ()) for r in records), min_records=6
         ),
         registrations=registrations,
+        codes={
+            "name_set": integer_codes(tokens),
+            "name_joined": integer_codes(["".join(sorted(t)) for t in tokens]),
+            "street": integer_codes(streets),
+            "locality": integer_codes([r.locality for r in records]),
+            "house_number": integer_codes([r.house_number for r in records]),
+            "postcode": integer_codes([p.full for p in postcodes]),
+            "sector": integer_codes([p.sector for p in postcodes]),
+            "district": integer_codes([p.district for p in postcodes]),
+            "phone": _single_codes([r.phones for r in records]),
+            "domain": integer_codes([r.domain for r in records]),
+            "parents": _single_codes([r.parents for r in records]),
+        },
+    )
+
+
+def integer_codes(values: Sequence[Hashable]) -> npt.NDArray[np.int64]:
+    """Each value as a small integer, equal values equal; ``-1`` for an unknown (falsy) value."""
+    seen: dict[Hashable, int] = {}
+    return np.fromiter((seen.setdefault(v, len(seen)) if v else -1 for v in values), dtype=np.int64, count=len(values))
+
+
+def _single_codes(values: Sequence[Sequence[str]]) -> npt.NDArray[np.int64]:
+    """Set fields (phones, parents) as integers where a record has exactly one value; ``-1`` none, ``-2`` several."""
+    seen: dict[str, int] = {}
+    return np.fromiter(
+        (seen.setdefault(v[0], len(seen)) if len(v) == 1 else (-1 if not v else -2) for v in values),
+        dtype=np.int64,
+        count=len(values),
     )
 
 

@@ -16,7 +16,7 @@ from app.linkage.blocking import BlockingStats, candidate_pairs
 from app.linkage.clustering import cluster
 from app.linkage.features import features
 from app.linkage.records import Entity, Key, LinkRecord
-from app.linkage.scoring import Model, compare, estimate_u, hard_rules, train
+from app.linkage.scoring import RULES, Model, compare, estimate_u, hard_rule_codes, train
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,45 +116,42 @@ def link(
             continue
         i, j = sorted((index[decision.a], index[decision.b]))
         decided[(i, j)] = decision.same
+    n = max(len(keys), 1)
+    pair_codes = left * n + right  # sorted: candidate_pairs returns them in this order
     if decided:  # decided pairs are scored (and explained) even if blocking did not propose them
-        n = max(len(keys), 1)
-        extra = np.array([i * n + j for i, j in decided], dtype=np.int64)
-        codes = np.union1d(left * n + right, extra)
-        left, right = codes // n, codes % n
-    row_of = {(i, j): row for row, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True))}
+        pair_codes = np.union1d(pair_codes, np.array([i * n + j for i, j in decided], dtype=np.int64))
+        left, right = pair_codes // n, pair_codes % n
+    decided_rows = np.searchsorted(pair_codes, np.array([i * n + j for i, j in decided], dtype=np.int64))
+    row_of = dict(zip(decided, decided_rows.tolist(), strict=True))
 
     levels = compare(feats, (left, right), entity)
     u = estimate_u(feats, entity, link_only=link_only, sample=u_sample, seed=seed)
-    rules = hard_rules(levels, entity)
+    rule_codes = hard_rule_codes(levels, entity)
     # Pairs a hard rule settles are left out of estimation: they are decided, and the model is for the rest.
     # (Kept in, the many different-house-number pairs make "same house number" look like proof of a match, when
     # within one building it is the name that tells restaurants, or branches, apart.)
-    open_rows = np.array([rule is None for rule in rules], dtype=bool)
-    for pair in decided:
-        open_rows[row_of[pair]] = True
+    open_rows = rule_codes == 0
+    open_rows[decided_rows] = True
     open_index = np.flatnonzero(open_rows)
-    position = {int(row): k for k, row in enumerate(open_index.tolist())}
-    labelled = [(position[row_of[pair]], same) for pair, same in decided.items()]
+    position = np.cumsum(open_rows) - 1  # row -> its index among the open rows
+    labelled = [(int(position[row_of[pair]]), same) for pair, same in decided.items()]
     refit_u = entity == "location" if fit_u is None else fit_u
     model = train(levels[open_index], entity, u, labelled=labelled, label_weight=label_weight, fit_u=refit_u)
     weights = model.match_weights(levels)
     probabilities = 1 / (1 + np.exp2(-np.clip(weights, -60, 60)))
     band_codes = thresholds.codes(probabilities)
-    for (i, j), same in decided.items():
-        band_codes[row_of[(i, j)]] = 0 if same else 2
-    for row, rule in enumerate(rules):
-        if rule is not None and decided.get((int(left[row]), int(right[row]))) is not True:
-            band_codes[row] = 2
+    # A hard rule keeps a pair apart unless a reviewer said it is one thing; a reviewer's answer sets the band.
+    kept_apart = rule_codes != 0
+    for pair, same in decided.items():
+        band_codes[row_of[pair]] = 0 if same else 2
+        kept_apart[row_of[pair]] &= not same
+    band_codes[kept_apart] = 2
 
     merge_rows = np.flatnonzero(band_codes == 0)
-    links = [(int(left[r]), int(right[r]), float(weights[r])) for r in merge_rows.tolist()]
+    links = list(zip(left[merge_rows].tolist(), right[merge_rows].tolist(), weights[merge_rows].tolist(), strict=True))
     must = [pair for pair, same in decided.items() if same]
     cannot = [pair for pair, same in decided.items() if not same]
-    cannot += [
-        (int(left[r]), int(right[r]))
-        for r, rule in enumerate(rules)
-        if rule is not None and decided.get((int(left[r]), int(right[r]))) is not True
-    ]
+    cannot += zip(left[kept_apart].tolist(), right[kept_apart].tolist(), strict=True)
     clustering = cluster(keys, links, must_link=must, cannot_link=cannot, previous=previous, one_per_source=link_only)
 
     shown = np.flatnonzero((band_codes < 2) | (thresholds.codes(probabilities) < 2))
@@ -174,7 +171,7 @@ def link(
                 round(float(weights[row]), 2),
                 BANDS[int(band_codes[row])],
                 evidence,
-                rules[row],
+                RULES[int(rule_codes[row])],
                 decided.get((i, j)),
             )
         )
@@ -184,7 +181,7 @@ def link(
         "auto_merge": int((band_codes == 0).sum()),
         "review": int((band_codes == 1).sum()),
         "keep_apart": int((band_codes == 2).sum()),
-        "blocked_by_rules": sum(rule is not None for rule in rules),
+        "blocked_by_rules": int((rule_codes != 0).sum()),
         "decisions": len(decided),
         "decisions_unknown": unknown,
         "decision_conflicts": clustering.conflicts,

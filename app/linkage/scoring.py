@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -132,66 +133,72 @@ def _soft_overlap(a: frozenset[str], b: frozenset[str], idf: dict[str, float], t
 
 
 def _names(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
-    tokens, idf, totals, keys = feats.name_tokens, feats.idf, feats.name_weight_totals.tolist(), feats.name_keys
-    size = left.size
-    # Prefilter in C: names sharing less than NAME_PREFILTER of their characters (token-set ratio) cannot reach
-    # the "close" overlap, so the word-by-word comparison is skipped for them (most random and many blocked pairs).
-    ratio = process.cpdist(
-        [keys[i] for i in left.tolist()], [keys[j] for j in right.tolist()], scorer=fuzz.token_set_ratio, workers=-1
-    )
-    hopeful = (np.asarray(ratio) >= NAME_PREFILTER * 100).tolist()
-    overlap = np.zeros(size, dtype=np.float64)
-    exact = np.zeros(size, dtype=bool)
-    missing = np.zeros(size, dtype=bool)
-    for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-        p, q = tokens[i], tokens[j]
-        if not p or not q:
-            missing[n] = True
-        elif p == q or (hopeful[n] and "".join(sorted(p)) == "".join(sorted(q))):
-            exact[n] = True
-        elif hopeful[n]:
-            overlap[n] = _soft_overlap(p, q, idf, totals[i] + totals[j])
+    tokens, idf, totals, keys = feats.name_tokens, feats.idf, feats.name_weight_totals, feats.name_keys
+    sets, joined = feats.codes["name_set"], feats.codes["name_joined"]
+    missing = (sets[left] < 0) | (sets[right] < 0)
+    # Equal word sets, or equal once the words are run together ("Eurotraction", "Euro Traction").
+    exact = ~missing & ((sets[left] == sets[right]) | (joined[left] == joined[right]))
+    overlap = np.zeros(left.size, dtype=np.float64)
+    rest = np.flatnonzero(~missing & ~exact)
+    if rest.size:
+        a, b = left[rest], right[rest]
+        # Prefilter in C: names sharing less than NAME_PREFILTER of their characters (token-set ratio) cannot reach
+        # the "close" overlap, so the word-by-word comparison is skipped for them (most random and blocked pairs).
+        ratio = process.cpdist(
+            [keys[i] for i in a.tolist()], [keys[j] for j in b.tolist()], scorer=fuzz.token_set_ratio, workers=-1
+        )
+        hopeful = np.flatnonzero(np.asarray(ratio) >= NAME_PREFILTER * 100)
+        scores = [
+            _soft_overlap(tokens[i], tokens[j], idf, float(totals[i] + totals[j]))
+            for i, j in zip(a[hopeful].tolist(), b[hopeful].tolist(), strict=True)
+        ]
+        overlap[rest[hopeful]] = scores
     return _select(missing, [exact, overlap >= NAME_VERY_CLOSE, overlap >= NAME_CLOSE], default=4)
 
 
-def _texts(values: Sequence[str], left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], *, street: bool) -> Levels:
+def _texts(
+    values: Sequence[str],
+    codes: npt.NDArray[np.int64],
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+    *,
+    street: bool,
+) -> Levels:
     """Exact, close or different text. Streets are close by edit distance ("Windsor Grove", "Windor Grove"), not
     Jaro-Winkler, whose weight on a shared beginning makes "Station Road" and "Station Street" look alike;
-    localities, mostly single words, by Jaro-Winkler."""
-    a = [values[i] for i in left.tolist()]
-    b = [values[j] for j in right.tolist()]
-    scorer = fuzz.ratio if street else JaroWinkler.normalized_similarity
-    similarity = np.asarray(process.cpdist(a, b, scorer=scorer, workers=-1), dtype=np.float64)
-    if street:
-        similarity /= 100
-    exact = np.fromiter((x == y for x, y in zip(a, b, strict=True)), bool, len(a))
-    missing = np.fromiter((not x or not y for x, y in zip(a, b, strict=True)), bool, len(a))
-    return _select(missing, [exact, similarity >= TEXT_CLOSE], default=3)
+    localities, mostly single words, by Jaro-Winkler. Only pairs that differ are scored (in C)."""
+    a, b = codes[left], codes[right]
+    missing = (a < 0) | (b < 0)
+    exact = ~missing & (a == b)
+    close = np.zeros(left.size, dtype=bool)
+    rest = np.flatnonzero(~missing & ~exact)
+    if rest.size:
+        scorer = fuzz.ratio if street else JaroWinkler.normalized_similarity
+        scale = 100 if street else 1
+        similarity = process.cpdist(
+            [values[i] for i in left[rest].tolist()],
+            [values[j] for j in right[rest].tolist()],
+            scorer=scorer,
+            workers=-1,
+        )
+        close[rest] = np.asarray(similarity, dtype=np.float64) >= TEXT_CLOSE * scale
+    return _select(missing, [exact, close], default=3)
 
 
 def _house_numbers(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
-    numbers = [r.house_number for r in feats.records]
-    a = [numbers[i] for i in left.tolist()]
-    b = [numbers[j] for j in right.tolist()]
-    missing = np.fromiter((x is None or y is None for x, y in zip(a, b, strict=True)), bool, len(a))
-    same = np.fromiter((x == y for x, y in zip(a, b, strict=True)), bool, len(a))
-    return _select(missing, [same], default=2)
+    codes = feats.codes["house_number"]
+    a, b = codes[left], codes[right]
+    return _select((a < 0) | (b < 0), [a == b], default=2)
 
 
 def _postcodes(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
-    out = np.zeros(left.size, dtype=np.uint8)
-    codes = feats.postcodes
-    for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-        p, q = codes[i], codes[j]
-        if p.full and p.full == q.full:
-            out[n] = 1
-        elif p.sector and p.sector == q.sector:
-            out[n] = 2
-        elif p.district and p.district == q.district:
-            out[n] = 3
-        elif (p.full or p.district) and (q.full or q.district):
-            out[n] = 4
-    return out
+    full, sector, district = feats.codes["postcode"], feats.codes["sector"], feats.codes["district"]
+    known = (full >= 0) | (district >= 0)
+
+    def agree(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        return (codes[left] >= 0) & (codes[left] == codes[right])
+
+    return _select(~(known[left] & known[right]), [agree(full), agree(sector), agree(district)], default=4)
 
 
 def _distances(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
@@ -203,15 +210,25 @@ def _distances(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[
 
 
 def _shared_sets(
-    values: Sequence[frozenset[str]], shared: frozenset[str], left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]
+    values: Sequence[frozenset[str]],
+    single: npt.NDArray[np.int64],
+    shared: frozenset[str],
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
 ) -> Levels:
-    """Set fields (phones, domains): same on a value that singles the record out; same only on a shared value."""
-    out = np.zeros(left.size, dtype=np.uint8)
-    for n, (i, j) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-        p, q = values[i], values[j]
-        if not p or not q:
-            continue
-        common = p & q
+    """Set fields (phones, domains): same on a value that singles the record out; same only on a shared value.
+
+    ``single`` codes records holding exactly one value (``-1`` none, ``-2`` several): those pairs are settled in
+    numpy, and only pairs with a record of several values are compared as sets.
+    """
+    a, b = single[left], single[right]
+    out = np.where((a == -1) | (b == -1), 0, 3).astype(np.uint8)
+    one = (a >= 0) & (b >= 0)
+    same = np.flatnonzero(one & (a == b))
+    if same.size:
+        out[same] = [2 if next(iter(values[i])) in shared else 1 for i in left[same].tolist()]
+    for n in np.flatnonzero(((a == -2) & (b != -1)) | ((b == -2) & (a != -1))).tolist():
+        common = values[int(left[n])] & values[int(right[n])]
         out[n] = 3 if not common else 2 if common <= shared else 1
     return out
 
@@ -245,28 +262,31 @@ def compare(feats: Features, pairs: Pairs, entity: Entity) -> Levels:
     left, right = pairs
     columns: list[Levels] = []
     domains = [frozenset((r.domain,)) if r.domain else frozenset() for r in feats.records]
+    codes = feats.codes
     for comparison in ENTITY_FIELDS[entity]:
         field = comparison.field
         if field == "name":
             columns.append(_names(feats, left, right))
         elif field == "street":
-            columns.append(_texts(feats.streets, left, right, street=True))
+            columns.append(_texts(feats.streets, codes["street"], left, right, street=True))
         elif field == "house_number":
             columns.append(_house_numbers(feats, left, right))
         elif field == "postcode":
             columns.append(_postcodes(feats, left, right))
         elif field == "locality":
-            columns.append(_texts([r.locality for r in feats.records], left, right, street=False))
+            localities = [r.locality for r in feats.records]
+            columns.append(_texts(localities, codes["locality"], left, right, street=False))
         elif field == "distance":
             columns.append(_distances(feats, left, right))
         elif field == "phone":
-            columns.append(_shared_sets(feats.phones, feats.shared_phones, left, right))
+            columns.append(_shared_sets(feats.phones, codes["phone"], feats.shared_phones, left, right))
         elif field == "domain":
-            columns.append(_shared_sets(domains, feats.shared_domains, left, right))
+            columns.append(_shared_sets(domains, codes["domain"], feats.shared_domains, left, right))
         elif field == "registration":
             columns.append(_registrations(feats, left, right))
         elif field == "parents":
-            levels = _shared_sets([frozenset(r.parents) for r in feats.records], frozenset(), left, right)
+            parents = [frozenset(r.parents) for r in feats.records]
+            levels = _shared_sets(parents, codes["parents"], frozenset(), left, right)
             columns.append(np.where(levels == 3, 2, levels).astype(np.uint8))
     if not columns:
         return np.zeros((left.size, 0), dtype=np.uint8)
@@ -279,16 +299,23 @@ RULE_HOUSE_NUMBER = "different house numbers"
 RULE_REGISTRATION = "conflicting registration ids"
 
 
-def hard_rules(levels: Levels, entity: Entity) -> list[str | None]:
-    """Per pair, the hard rule that forbids linking it, or ``None``."""
+RULES = (None, RULE_HOUSE_NUMBER, RULE_REGISTRATION)  # indexed by ``hard_rule_codes``
+
+
+def hard_rule_codes(levels: Levels, entity: Entity) -> npt.NDArray[np.uint8]:
+    """Per pair, the index in ``RULES`` of the hard rule that forbids linking it (0: none)."""
     fields = [c.field for c in ENTITY_FIELDS[entity]]
     blocked = np.zeros(levels.shape[0], dtype=np.uint8)
     if "registration" in fields:
         blocked[levels[:, fields.index("registration")] == REGISTRATION.levels.index("conflicting") + 1] = 2
     if entity == "location" and "house_number" in fields:
         blocked[levels[:, fields.index("house_number")] == HOUSE_NUMBER.levels.index("different") + 1] = 1
-    names = (None, RULE_HOUSE_NUMBER, RULE_REGISTRATION)
-    return [names[code] for code in blocked.tolist()]
+    return blocked
+
+
+def hard_rules(levels: Levels, entity: Entity) -> list[str | None]:
+    """Per pair, the hard rule that forbids linking it, or ``None``."""
+    return [RULES[code] for code in hard_rule_codes(levels, entity).tolist()]
 
 
 # --------------------------------------------------------------------------- the model
@@ -305,7 +332,11 @@ class Model:
     iterations: int = 0
 
     def level_weights(self) -> list[npt.NDArray[np.float64]]:
-        """Bits of evidence per field and level: ``log2(m / u)``, 0 for missing."""
+        """Bits of evidence per field and level: ``log2(m / u)``, 0 for missing (worked out once per model)."""
+        return self._level_weights
+
+    @cached_property
+    def _level_weights(self) -> list[npt.NDArray[np.float64]]:
         out = []
         for comparison, m, u in zip(self.fields, self.m, self.u, strict=True):
             w = np.log2(np.maximum(m, 1e-12) / np.maximum(u, 1e-12))
@@ -326,13 +357,24 @@ class Model:
         return 1 / (1 + np.exp2(-np.clip(self.match_weights(levels), -60, 60)))
 
     def explain(self, row: npt.NDArray[np.uint8]) -> list[tuple[str, str, float]]:
-        """``(field, level, weight in bits)`` for one pair's levels, strongest evidence first."""
-        weights = self.level_weights()
-        evidence = [
-            (c.field, c.level_name(int(level)), round(float(weights[k][level]), 2))
-            for k, (c, level) in enumerate(zip(self.fields, row.tolist(), strict=True))
-        ]
-        return sorted(evidence, key=lambda item: -abs(item[2]))
+        """``(field, level, weight in bits)`` for one pair's levels, strongest evidence first.
+
+        Memoised per level pattern: a batch has many pairs but few distinct patterns.
+        """
+        pattern = tuple(row.tolist())
+        explained = self._explained.get(pattern)
+        if explained is None:
+            weights = self.level_weights()
+            evidence = [
+                (c.field, c.level_name(level), round(float(weights[k][level]), 2))
+                for k, (c, level) in enumerate(zip(self.fields, pattern, strict=True))
+            ]
+            explained = self._explained[pattern] = tuple(sorted(evidence, key=lambda item: -abs(item[2])))
+        return list(explained)
+
+    @cached_property
+    def _explained(self) -> dict[tuple[int, ...], tuple[tuple[str, str, float], ...]]:
+        return {}
 
 
 # Fields whose u is measured among neighbours (records in one postcode sector, or one locality), per entity. A site's
