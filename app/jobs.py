@@ -3,8 +3,10 @@
 The scheduler is its own process (``waymark scheduler``), never a web worker. Its job
 store is the ``scheduler_job`` table, so schedules survive restarts. There is one
 harvest job per enabled source with a cron schedule; the registry is re-read every
-minute so sources added, edited or disabled take effect without a restart. Later
-periodic work (linkage, staleness and link checks) joins ``PERIODIC_JOBS``.
+minute so sources added, edited or disabled take effect without a restart. Linkage
+(de-duplication into golden records) runs after each successful scheduled harvest and
+every ``linkage_interval_minutes`` as well; a run with nothing new stops after checking.
+Later periodic work (staleness and link checks) joins ``PERIODIC_JOBS``.
 
 No two harvests of one source overlap: APScheduler runs at most one instance of a job,
 and ``start_run`` refuses while another process holds a running run of that source.
@@ -17,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -32,10 +35,12 @@ from app.models.scheduler import JOB_TABLE
 from app.services import sources as registry
 from app.services.feeds import open_feed
 from app.services.harvest import HarvestBusy, RunSummary, abandon_run, harvest, start_run
+from app.services.linkage import LinkageOptions, run_linkage
 
 log = logging.getLogger(__name__)
 TIMEZONE = "Europe/London"
 HARVEST_PREFIX = "harvest:"
+LINKAGE_JOB = "linkage"
 
 
 def harvest_one(name: str, incremental: bool = False, progress: Callable[[int], None] | None = None,
@@ -74,8 +79,22 @@ def _context_app() -> Flask:
     return _app
 
 
+def link_now(force: bool = False) -> dict[str, Any]:
+    """Run linkage in its own session and commit; returns the run summary. Needs an app context."""
+    session = db.new_session()
+    try:
+        summary = run_linkage(session, LinkageOptions.from_settings(current_app.config["WAYMARK"]), force=force)
+        session.commit()
+        return summary
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 def harvest_job(name: str) -> None:
-    """The scheduled harvest of one source."""
+    """The scheduled harvest of one source, then linkage (unless ``linkage_after_harvest`` is off)."""
     with _context_app().app_context():
         try:
             summary = harvest_one(name)
@@ -83,6 +102,24 @@ def harvest_job(name: str) -> None:
             log.warning("skipped: %s", busy)
             return
         log.info("harvested %s: %s %s", name, summary.status, dict(summary.counts))
+        if summary.status == "succeeded" and current_app.config["WAYMARK"].linkage_after_harvest:
+            _link_and_log(f"after harvesting {name}")
+
+
+def linkage_job() -> None:
+    """The periodic linkage run (a safety net: harvests already run linkage after themselves)."""
+    with _context_app().app_context():
+        _link_and_log("scheduled")
+
+
+def _link_and_log(why: str) -> None:
+    """A failed linkage run is logged, never raised: the harvest it follows has already succeeded."""
+    try:
+        linked = link_now()
+    except Exception:
+        log.exception("linkage (%s) failed", why)
+        return
+    log.info("linkage (%s): %s %s", why, linked["status"], linked["counts"].get("reason") or linked["timings"])
 
 
 @dataclass(frozen=True)
@@ -137,8 +174,12 @@ def configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
     return scheduler
 
 
-def add_periodic_jobs(scheduler: BaseScheduler) -> None:
-    for job in PERIODIC_JOBS:
+def add_periodic_jobs(scheduler: BaseScheduler, linkage_minutes: int = 0) -> None:
+    """The fixed periodic jobs, and linkage every ``linkage_minutes`` (0: only after harvests)."""
+    periodic = list(PERIODIC_JOBS)
+    if linkage_minutes > 0:
+        periodic.append(PeriodicJob(LINKAGE_JOB, linkage_job, linkage_minutes))
+    for job in periodic:
         scheduler.add_job(job.func, IntervalTrigger(minutes=job.minutes), id=job.id, replace_existing=True,
                           jobstore="memory")
 
@@ -151,7 +192,7 @@ def run_scheduler(app: Flask, stop: Callable[[], bool]) -> None:
         with app.app_context():
             names = sync_harvest_jobs(scheduler)
         log.info("scheduler started with harvest jobs: %s", ", ".join(names) or "none")
-        add_periodic_jobs(scheduler)
+        add_periodic_jobs(scheduler, app.config["WAYMARK"].linkage_interval_minutes)
         while not stop():
             time.sleep(1)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from flask import current_app
@@ -25,22 +26,23 @@ def main(ctx: click.Context) -> None:
 
 @main.command("demo")
 @with_appcontext
-@click.option("--json", "as_json", is_flag=True, help="Print the harvest summaries as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the harvest and linkage summaries as JSON.")
 def demo(as_json: bool) -> None:
-    """Migrate, then build the Leeds demo from three overlapping feeds.
+    """Migrate, then build the Leeds demo from three overlapping feeds, and link it.
 
     The feeds in app/demo/feeds (a Leeds CVS spreadsheet, Leeds City Council's HSDS API
     and an NHS HSDS tabular package) are registered as the sources leeds-cvs,
     leeds-council and leeds-health (disabled: never scheduled) and harvested through
     their importers. The council's API is a recording served on a free local port, and
     the leeds-council source's URL is only alive while this command runs: to harvest it
-    again, run `waymark demo` again. Exit status 1 if a harvest failed or quarantined
-    anything.
+    again, run `waymark demo` again. Linkage then merges the copies the feeds share into
+    golden records. Exit status 1 if a harvest failed or quarantined anything.
     """
     from app.cli.harvest import print_summaries
 
     summaries = build_demo()
-    print_summaries(summaries, as_json)
+    linkage = link_built_demo() if any(s.status == "succeeded" for s in summaries) else None
+    print_summaries(summaries, as_json, linkage)
     if any(s.status != "succeeded" or s.counts.get("quarantined") for s in summaries):
         sys.exit(1)
 
@@ -60,6 +62,19 @@ def build_demo() -> list[RunSummary]:
             names = register_demo_sources(session, council_url)
             session.commit()
             return [harvest_one(name) for name in names]
+    finally:
+        session.close()
+
+
+def link_built_demo() -> dict[str, Any]:
+    """Link the harvested demo into golden records and commit; returns the linkage summary. Needs an app context."""
+    from app.services.demo import link_demo
+
+    session = db.new_session()
+    try:
+        summary = link_demo(session, current_app.config["WAYMARK"])
+        session.commit()
+        return summary
     finally:
         session.close()
 
@@ -111,7 +126,7 @@ def show_config() -> None:
 
 def _register_groups() -> None:
     """Each command group lives in its own module of this package."""
-    from app.cli import db_commands, harvest, postcodes, search, sources
+    from app.cli import db_commands, harvest, linkage, postcodes, search, sources
 
     main.add_command(db_commands.db_group)
     main.add_command(sources.sources_group)
@@ -119,6 +134,7 @@ def _register_groups() -> None:
     main.add_command(harvest.scheduler_command)
     main.add_command(postcodes.postcodes_group)
     main.add_command(search.search_group)
+    main.add_command(linkage.linkage_group)
 
 
 _register_groups()

@@ -1,16 +1,18 @@
-"""`waymark harvest`: harvest sources now, with a progress bar and a summary."""
+"""`waymark harvest`: harvest sources now, with a progress bar and a summary, then link what they brought."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import sys
+from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app import db
-from app.jobs import harvest_one
+from app.jobs import harvest_one, link_now
 from app.services import sources as registry
 from app.services.harvest import OUTCOMES, HarvestBusy, RunSummary
 
@@ -39,12 +41,32 @@ def _table(summaries: list[RunSummary]) -> str:
     return "\n".join(lines)
 
 
-def print_summaries(summaries: list[RunSummary], as_json: bool) -> None:
+def print_summaries(summaries: list[RunSummary], as_json: bool, linkage: dict[str, Any] | None = None) -> None:
+    """The harvest table (or JSON), and the linkage run that followed, if one did."""
     if as_json:
-        payload = summaries[0].to_dict() if len(summaries) == 1 else {"runs": [s.to_dict() for s in summaries]}
+        payload: dict[str, Any] = (summaries[0].to_dict() if len(summaries) == 1
+                                   else {"runs": [s.to_dict() for s in summaries]})
+        if linkage is not None:
+            payload["linkage"] = linkage
         click.echo(json.dumps(payload, indent=2))
     else:
         click.echo(_table(summaries))
+        if linkage is not None:
+            from app.cli.linkage import describe_summary
+
+            click.echo(describe_summary(linkage))
+
+
+def link_after(summaries: list[RunSummary]) -> dict[str, Any] | None:
+    """Run linkage after harvests that succeeded (``linkage_after_harvest``), so merged members a harvest published
+    again one to one are folded back into their golden records. A failure is reported, not raised."""
+    if not current_app.config["WAYMARK"].linkage_after_harvest or not any(s.status == "succeeded" for s in summaries):
+        return None
+    try:
+        return link_now()
+    except Exception as error:  # the harvests are committed; say what went wrong with linkage
+        click.echo(f"error: linkage after the harvest failed: {error}", err=True)
+        return {"status": "failed", "run_id": None, "counts": {}, "timings": {}, "errors": [str(error)]}
 
 
 @click.command("harvest")
@@ -55,7 +77,9 @@ def print_summaries(summaries: list[RunSummary], as_json: bool) -> None:
 @click.option("--force", is_flag=True, help="Read every record even if the source looks unchanged.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as one JSON object.")
 def harvest_command(names: tuple[str, ...], all_: bool, incremental: bool, force: bool, as_json: bool) -> None:
-    """Harvest sources NAMES (or --all) now. Exits 1 if any harvest failed."""
+    """Harvest sources NAMES (or --all) now, then run linkage (unless WAYMARK_LINKAGE_AFTER_HARVEST is false).
+
+    Exits 1 if any harvest or the linkage run failed."""
     if all_:
         session = db.new_session()
         names = tuple(s.name for s in registry.list_sources(session) if s.enabled)
@@ -69,8 +93,9 @@ def harvest_command(names: tuple[str, ...], all_: bool, incremental: bool, force
     except (registry.SourceError, HarvestBusy) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
-    print_summaries(summaries, as_json)
-    if any(s.status != "succeeded" for s in summaries):
+    linkage = link_after(summaries)
+    print_summaries(summaries, as_json, linkage)
+    if any(s.status != "succeeded" for s in summaries) or (linkage is not None and linkage["status"] == "failed"):
         sys.exit(1)
 
 

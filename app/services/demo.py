@@ -11,10 +11,15 @@ The council's API is a recording (``api.json``, ``services.json``) that
 ``serve_recorded_api`` serves over real HTTP on a free local port, so the HSDS API
 importer reads it exactly as it reads a council's server. Its URL is only alive while the
 server runs (``waymark demo``); harvesting ``leeds-council`` at any other time fails.
+
+After the harvests, ``link_demo`` runs linkage, so the charity all three feeds list (spelt "Leeds Carers Hub" and
+"Leeds Carers' Hub Ltd") is served as one golden organisation. Unless ``WAYMARK_LINKAGE_TRUST`` says otherwise,
+the demo trusts each feed for what it knows best (``DEMO_TRUST``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import logging
@@ -30,7 +35,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy.orm import Session
 
+from app.config import Settings
 from app.services import sources as registry
+from app.services.linkage import LinkageOptions, run_linkage
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +73,20 @@ def demo_sources(council_url: str) -> list[DemoSource]:
         DemoSource("leeds-cvs", "spreadsheet", str(CVS_FEED / "leeds-cvs.csv"),
                    registry.read_config_file(CVS_FEED / "mapping.yaml")),
     ]
+
+
+# The NHS package for clinical details and opening times, the council for names and addresses, the
+# voluntary sector's sheet (the organisations' own words) for descriptions.
+DEMO_TRUST = ("clinical=leeds-health>leeds-council; times=leeds-health>leeds-council; "
+              "addresses=leeds-council>leeds-health; names=leeds-council>leeds-health; legal=leeds-council; "
+              "descriptions=leeds-cvs>leeds-council")
+
+
+def link_demo(session: Session, settings: Settings) -> dict[str, Any]:
+    """Link the harvested demo into golden records (``DEMO_TRUST`` unless trust is configured); flushes."""
+    if not settings.linkage_trust:
+        settings = dataclasses.replace(settings, linkage_trust=DEMO_TRUST)
+    return run_linkage(session, LinkageOptions.from_settings(settings))
 
 
 DEMO_POSTCODE_AREAS = ("LS", "BD", "WF")  # Leeds district reaches into BD11 and WF3

@@ -180,10 +180,10 @@ def _link_entity(session: Session, run: LinkageRun, rows: Rows, entity: Entity,
     decisions, stale = _decisions(session, entity, hashes)
     result = link(records, decisions=decisions, previous=previous, thresholds=options.thresholds,
                   max_block=options.max_block)
-    clusters, queue, held = result.clusters, result.review_queue(), 0
+    found, queue, held = result.clusters, result.review_queue(), 0
     if entity == "service" and options.service_names:
-        clusters, queue, held = _names_must_agree(result, [r.key for r in records], previous, options.service_names)
-    clusters_of = _singletons_keep_their_ids(clusters)
+        found, queue, held = _names_must_agree(result, [r.key for r in records], previous, options.service_names)
+    clusters_of = _singletons_keep_their_ids(found)
     _store_members(session, run, rows, entity, clusters_of, hashes)
     _store_queue(session, run, entity, queue, hashes)
     counts = {**result.counts, "review_waiting": len(queue), "decisions_outdated": stale, "held_for_review": held,
@@ -200,7 +200,10 @@ def _names_must_agree(result: LinkResult, keys: list[Key], previous: Mapping[Key
     Services of one organisation at one site share every other field, so the model's score says "same provider",
     not "same service": only the name tells a lunch club from a walking group. Reviewers' answers still bind."""
     index = {key: i for i, key in enumerate(keys)}
-    links, must, cannot, held = [], [], [], []
+    links: list[tuple[int, int, float]] = []
+    must: list[tuple[int, int]] = []
+    cannot: list[tuple[int, int]] = []
+    held: list[ScoredPair] = []
     for pair in result.pairs:
         ends = (index[pair.a], index[pair.b])
         if pair.decision is not None:
