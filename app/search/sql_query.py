@@ -273,6 +273,12 @@ def cell_count(session: Session, query: SearchQuery, dialect: Dialect) -> int | 
     """The exact count of a query that only asks for entries at a location within a radius (a
     nearest-first page with no other filter), from ``search_cell`` for the cells wholly inside
     and the covering index for the edge cells; None for any other query."""
+    sql = cell_count_sql(query, dialect)
+    return None if sql is None else int(session.execute(text(sql)).scalar_one())
+
+
+def cell_count_sql(query: SearchQuery, dialect: Dialect) -> str | None:
+    """The statement of ``cell_count`` (None: not such a query)."""
     if not _radius_only(query) or query.point is None or query.proximity is None:
         return None
     split = split_cells(query.point, query.proximity)
@@ -294,9 +300,7 @@ def cell_count(session: Session, query: SearchQuery, dialect: Dialect) -> int | 
         else:
             source, join = _cell_join("search_entry e", edge)
             parts.append(f"(SELECT count(*) FROM {source} WHERE {join} AND e.at_location AND {chord})")
-    if not parts:
-        return 0
-    return int(session.execute(text("SELECT " + " + ".join(parts))).scalar_one())
+    return "SELECT " + (" + ".join(parts) if parts else "0")
 
 
 def _radius_only(query: SearchQuery) -> bool:

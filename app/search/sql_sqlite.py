@@ -43,6 +43,26 @@ def _geometry(geojson: str) -> BaseGeometry:
     return geometry
 
 
+_BOUNDARY = "[^a-z0-9]"  # around a token in lower-cased text: anything but an ASCII letter or digit
+
+
+def _has_own_words(plan: Plan, groups: list[list[list[str]]]) -> str:
+    """Whether the hit ``e`` has every group's first alternative (the user's own words).
+
+    Tested on the hit's own text rather than by a second MATCH: a MATCH of the own words would
+    list every such document in the country (milliseconds for a common word) to mark the few
+    hundred hits near the point. Documents hold analysed tokens separated by spaces, so a token is
+    present when the lower-cased text has it between non-alphanumeric characters, as FTS5 would
+    split it; a token that is not plain ASCII letters and digits falls back to the MATCH."""
+    own = own_words(groups)
+    tokens = [token for group in own for alternative in group for token in alternative]
+    if not all(token.isascii() and token.isalnum() and token == token.lower() for token in tokens):
+        return f"e.entry IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {plan.bind(fts_query(own))})"
+    text = "lower(' ' || e.name_text || ' ' || e.body_text || ' ')"
+    return "(" + " AND ".join(f"{text} GLOB {plan.bind(f'*{_BOUNDARY}{token}{_BOUNDARY}*')}"
+                              for token in dict.fromkeys(tokens)) + ")"
+
+
 class SqliteDialect(Dialect):
     def next_numbers(self, session: Session, table: str, column: str, count: int) -> list[int]:
         # SQLite allows one writer at a time and the caller has already written (deleted) in this
@@ -89,9 +109,8 @@ class SqliteDialect(Dialect):
             plan.within = plan.driver = None
         # The user's own words (each group's first alternative) rank before synonyms: a bonus
         # far beyond any bm25 score (bm25 is negative; lower is better).
-        own = f"SELECT rowid FROM search_fts WHERE search_fts MATCH {plan.bind(fts_query(own_words(groups)))}"
-        plan.rank = f"(bm25(search_fts, {NAME_WEIGHT}, 1.0) - CASE WHEN e.entry IN ({own}) THEN {OWN_WORDS_BONUS} " \
-                    "ELSE 0 END)"
+        plan.rank = f"(bm25(search_fts, {NAME_WEIGHT}, 1.0) - CASE WHEN {_has_own_words(plan, groups)} " \
+                    f"THEN {OWN_WORDS_BONUS} ELSE 0 END)"
 
     def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str | None:
         # The R*Tree narrows the shapes to the few whose box holds the point; shapely decides.
