@@ -84,6 +84,12 @@ class SearchTag(Base):
 
     tag: Mapped[str] = mapped_column(String(255), primary_key=True)
     entry: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    # The entry's grid cell (``search_entry.cell``; NULL without coordinates): with (tag, cell),
+    # "tagged and within this radius" reads the tagged entries of the circle's cells only, not
+    # every tagged entry in the country (``app.search.sql_query``).
+    cell: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_search_tag_tag_cell", "tag", "cell", "entry"),)
 
 
 class SearchOpen(Base):

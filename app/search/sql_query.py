@@ -62,6 +62,7 @@ class Plan:
     # dialect that would rather drive from another index (see ``near``).
     within: str | None = None
     driver: str | None = None  # the condition joining the first FROM item (cells) to e
+    cells: list[tuple[int, int]] | None = None  # the radius's cell ranges, when it has any
 
     def bind(self, value: Any, type_: TypeEngine[Any] | None = None) -> str:
         name = f"p{len(self.params)}"
@@ -205,7 +206,7 @@ def near(plan: Plan, dialect: Dialect, point: GeoPoint, radius: float | None) ->
     plan.distance = _chord_to(point)
     if radius is None:
         return
-    ranges = cell_ranges(point, radius)
+    ranges = plan.cells = cell_ranges(point, radius)
     inside = f"{plan.distance} <= {chord2(radius)!r}"
     if ranges is not None and _listed(dialect, ranges):
         plan.conditions.append(_in_cells("e.cell", ranges))
@@ -370,8 +371,11 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
         [f"lang:{language.lower()}" for language in sorted(query.languages)],
         [f"delivery:{mode}" for mode in sorted(query.delivery)],
     ]
-    for values in tag_filters:
-        if values:
+    tag_filters = [values for values in tag_filters if values]
+    if tag_filters and plan.cells is not None and not groups:
+        _tagged_near(plan, dialect, tag_filters)
+    else:
+        for values in tag_filters:
             plan.conditions.append(_tagged(plan, values))
     if query.organization_id:
         plan.conditions.append(f"e.organization_id = {plan.bind(query.organization_id)}")
@@ -396,6 +400,27 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
 
 def _tag_select(plan: Plan, values: list[str]) -> str:
     return f"SELECT t.entry FROM search_tag t WHERE t.tag IN {plan.binds(values)}"
+
+
+def _tagged_near(plan: Plan, dialect: Dialect, tag_filters: list[list[str]]) -> None:
+    """Tag filters within a radius: the tagged entries of the circle's cells, read from the
+    (tag, cell) index, drive (each then tested by the squared chord), instead of every entry
+    within the radius being tested against every tagged entry in the country."""
+    ranges = plan.cells
+    assert ranges is not None
+    if plan.driver is not None:  # entries are found from the tags now, not from the cell ranges
+        plan.conditions.remove(plan.driver)
+        plan.source[0] = "search_entry e"
+        plan.driver = plan.within = None
+    for number, values in enumerate(tag_filters):
+        tags = plan.binds(values)
+        if _listed(dialect, ranges):
+            entries = f"SELECT t.entry FROM search_tag t WHERE t.tag IN {tags} AND {_in_cells('t.cell', ranges)}"
+        else:
+            source, join = _cell_join("search_tag t", ranges)
+            entries = f"SELECT t.entry FROM {source} WHERE t.tag IN {tags} AND {join}"
+        # The first drives; ``+`` keeps the others as sets probed per entry.
+        plan.conditions.append(f"{'+' if number else ''}e.entry IN ({entries})")
 
 
 def member(plan: Plan, entries: str) -> str:

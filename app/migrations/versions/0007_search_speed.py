@@ -1,4 +1,4 @@
-"""search speed: per-cell counts of located entries (search_cell)
+"""search speed: per-cell counts of located entries (search_cell); search_tag.cell with a (tag, cell) index
 
 Revision ID: 0007
 Revises: 0006
@@ -7,7 +7,9 @@ Create Date: 2026-12-04 18:00:00.000000
 ``search_cell`` holds, per grid cell of ``search_entry.cell``, how many entries at a location
 it has (``app.models.search.SearchCell``). The exact count of a nearest-first search over a
 wide radius then sums whole cells and tests single entries only where the circle's edge
-crosses a cell. Filled here from the entries already indexed, so no reindex is needed.
+crosses a cell. ``search_tag.cell`` repeats the entry's cell so that a tag filter within a
+radius reads only the tagged entries of the circle's cells (index ``ix_search_tag_tag_cell``).
+Both are filled here from the entries already indexed, so no reindex is needed.
 """
 
 from __future__ import annotations
@@ -29,7 +31,13 @@ def upgrade() -> None:
     )
     op.execute("INSERT INTO search_cell (cell, located) SELECT cell, count(*) FROM search_entry "
                "WHERE at_location AND cell IS NOT NULL GROUP BY cell")
+    op.add_column('search_tag', sa.Column('cell', sa.Integer(), nullable=True))
+    op.execute("UPDATE search_tag SET cell = (SELECT e.cell FROM search_entry e WHERE e.entry = search_tag.entry)")
+    op.create_index('ix_search_tag_tag_cell', 'search_tag', ['tag', 'cell', 'entry'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_search_tag_tag_cell', table_name='search_tag')
+    with op.batch_alter_table('search_tag') as batch:
+        batch.drop_column('cell')
     op.drop_table('search_cell')
