@@ -50,8 +50,10 @@ class GoldenSummary:
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"published": dict(self.published), "unchanged": dict(self.unchanged),
-                "unpublished": dict(self.unpublished), "errors": self.errors}
+        kinds, removed = ("organization", "service"), ("service", "location", "organization")
+        return {"published": {k: self.published.get(k, 0) for k in kinds},
+                "unchanged": {k: self.unchanged.get(k, 0) for k in kinds},
+                "unpublished": {k: self.unpublished.get(k, 0) for k in removed}, "errors": self.errors}
 
 
 @dataclass
