@@ -13,6 +13,7 @@ One JSON object per size is printed (stdout), and progress goes to stderr: ``sec
 ``link``), ``cpu_seconds``, ``peak_rss_mb`` (``resource.getrusage``, the whole process: it includes
 the records themselves), pairwise precision / recall / F1 from ``app.linkage.evaluate``, the
 precision of auto-merged pairs, blocking recall (``--blocking-recall``, timed apart) and link's counts.
+``--diagnose N`` also prints (stderr) N sampled false merges and missed pairs with their evidence.
 
 **The adapter.** A row becomes the ``LinkRecord`` that ``app.linkage.from_hsds`` would make of the
 location the spreadsheet importer builds from it (``importers/spreadsheet.py`` with the source's
@@ -43,7 +44,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from app.linkage import LinkRecord, Thresholds, link, pairwise_scores  # noqa: E402
+import numpy as np  # noqa: E402
+
+from app.linkage import LinkRecord, LinkResult, Thresholds, link, pairwise_scores  # noqa: E402
 from app.linkage.records import Entity, Key  # noqa: E402
 
 SOURCES = ("council", "nhs", "cvs")
@@ -59,8 +62,12 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
 def _location(source: str, row: dict[str, str]) -> dict[str, Any] | None:
     """The location fields the importer keeps for ``row`` (``None``: it makes no location)."""
     if source == "council":
-        name, lines, town, postcode = row["Venue"], [row["Address line 1"], row["Address line 2"]], row["Town"], \
-            row["Post code"]
+        name, lines, town, postcode = (
+            row["Venue"],
+            [row["Address line 1"], row["Address line 2"]],
+            row["Town"],
+            row["Post code"],
+        )
         latitude, longitude = row["Latitude"] or None, row["Longitude"] or None
     elif source == "nhs":
         second = ", ".join(x for x in (row["ADDRESS_LINE_2"], row["ADDRESS_LINE_3"]) if x.strip())
@@ -75,22 +82,43 @@ def _location(source: str, row: dict[str, str]) -> dict[str, Any] | None:
         lines, town, postcode = [], "", ""  # HSDS needs address_1, city and postal_code: the address is left out
     if not (name.strip() or lines or latitude):
         return None
-    return {"name": name, "address": lines, "locality": town, "postcode": postcode,
-            "latitude": float(latitude) if latitude else None, "longitude": float(longitude) if longitude else None}
+    return {
+        "name": name,
+        "address": lines,
+        "locality": town,
+        "postcode": postcode,
+        "latitude": float(latitude) if latitude else None,
+        "longitude": float(longitude) if longitude else None,
+    }
 
 
 def _organization(source: str, row: dict[str, str]) -> dict[str, Any]:
     if source == "council":
         scheme, ident = SCHEMES.get(row["Registration type"].lower()), row["Registration no"]
-        return {"name": row["Provider"], "phones": [row["Phone"]], "website": row["Website"] or None,
-                "registrations": [(scheme, ident)] if scheme else [], "postcode": row["Post code"]}
+        return {
+            "name": row["Provider"],
+            "phones": [row["Phone"]],
+            "website": row["Website"] or None,
+            "registrations": [(scheme, ident)] if scheme else [],
+            "postcode": row["Post code"],
+        }
     if source == "nhs":
         scheme, ident = SCHEMES.get(row["ORG_CODE_TYPE"].lower()), row["ORG_CODE"]
-        return {"name": row["ORGANISATION_NAME"], "phones": [row["TELEPHONE"]], "website": row["WEB_ADDRESS"] or None,
-                "registrations": [(scheme, ident)] if scheme else [], "postcode": row["POSTCODE"]}
+        return {
+            "name": row["ORGANISATION_NAME"],
+            "phones": [row["TELEPHONE"]],
+            "website": row["WEB_ADDRESS"] or None,
+            "registrations": [(scheme, ident)] if scheme else [],
+            "postcode": row["POSTCODE"],
+        }
     ident = row["Charity number"]
-    return {"name": row["Organisation"], "phones": [row["Telephone"]], "website": row["Website"] or None,
-            "registrations": [("GB-CHC", ident)] if ident else [], "postcode": row["Postcode"]}
+    return {
+        "name": row["Organisation"],
+        "phones": [row["Telephone"]],
+        "website": row["Website"] or None,
+        "registrations": [("GB-CHC", ident)] if ident else [],
+        "postcode": row["Postcode"],
+    }
 
 
 def _service(source: str, row: dict[str, str]) -> dict[str, Any]:
@@ -132,7 +160,7 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # kilobytes on Linux
 
 
-def bench(folder: Path, entity: Entity, *, with_blocking_recall: bool) -> dict[str, Any]:
+def bench(folder: Path, entity: Entity, *, with_blocking_recall: bool, diagnose_sample: int = 0) -> dict[str, Any]:
     started = time.perf_counter()
     records, skipped = read_records(folder, entity)
     truth = read_truth(folder, entity)
@@ -155,14 +183,19 @@ def bench(folder: Path, entity: Entity, *, with_blocking_recall: bool) -> dict[s
         "peak_rss_mb": _peak_rss_mb(),
         "peak_rss_mb_before_link": rss_before,
         "pairwise": scores.as_dict(),
-        "auto_merge_pair_precision": round(
-            sum(truth.get(p.a, p.a) == truth.get(p.b, p.b) for p in auto) / len(auto), 4) if auto else 1.0,
-        "blocking": {"candidate_pairs": result.blocking.candidate_pairs,
-                     "skipped_blocks": result.blocking.skipped_blocks,
-                     "skipped_pairs": result.blocking.skipped_pairs,
-                     "largest_kept_block": result.blocking.largest_kept_block},
+        "auto_merge_pair_precision": round(sum(truth.get(p.a, p.a) == truth.get(p.b, p.b) for p in auto) / len(auto), 4)
+        if auto
+        else 1.0,
+        "blocking": {
+            "candidate_pairs": result.blocking.candidate_pairs,
+            "skipped_blocks": result.blocking.skipped_blocks,
+            "skipped_pairs": result.blocking.skipped_pairs,
+            "largest_kept_block": result.blocking.largest_kept_block,
+        },
         "counts": result.counts,
     }
+    if diagnose_sample:
+        diagnose(records, truth, result, diagnose_sample)
     if with_blocking_recall:
         from app.linkage.blocking import blocking_recall, candidate_pairs
         from app.linkage.features import features
@@ -170,6 +203,64 @@ def bench(folder: Path, entity: Entity, *, with_blocking_recall: bool) -> dict[s
         pairs, _ = candidate_pairs(features(records))
         out["blocking_recall"] = round(blocking_recall(pairs, [r.key for r in records], truth), 4)
     return out
+
+
+def _describe(record: LinkRecord) -> str:
+    where = f"{record.latitude},{record.longitude}" if record.latitude is not None else "-"
+    return (
+        f"{record.key} name={record.name!r} address={list(record.address)} number={record.house_number} "
+        f"postcode={record.postcode} locality={record.locality!r} coordinates={where}"
+    )
+
+
+def diagnose(records: list[LinkRecord], truth: dict[Key, str], result: LinkResult, sample: int, seed: int = 0) -> None:
+    """Print (stderr) a sample of false merges and of missed pairs, each with its records and field evidence.
+
+    False merges are auto-merged pairs whose records have different truth ids; missed pairs are records with one
+    truth id that ended in different clusters, scored here afresh (blocking may not have proposed them) with the
+    run's model, and with the hard rule that kept them apart if one did.
+    """
+    import random
+
+    from app.linkage.features import features
+    from app.linkage.scoring import compare, hard_rules
+
+    rng = random.Random(seed)
+    by_key = {r.key: r for r in records}
+    wrong = [p for p in result.pairs if p.band == "auto_merge" and truth.get(p.a, p.a) != truth.get(p.b, p.b)]
+    print(f"--- {len(wrong)} false auto-merges; a sample:", file=sys.stderr)
+    for pair in rng.sample(wrong, min(sample, len(wrong))):
+        evidence = ", ".join(f"{e.field} {e.level} {e.weight:+}" for e in pair.evidence if e.level != "missing")
+        print(
+            f"p={pair.probability:.3f} [{evidence}]\n  {_describe(by_key[pair.a])}\n  {_describe(by_key[pair.b])}",
+            file=sys.stderr,
+        )
+    groups: dict[str, list[Key]] = {}
+    for key in by_key:
+        if key in truth:
+            groups.setdefault(truth[key], []).append(key)
+    missed = [
+        (a, b)
+        for members in groups.values()
+        for n, a in enumerate(members)
+        for b in members[n + 1 :]
+        if result.clusters[a] != result.clusters[b]
+    ]
+    print(f"--- {len(missed)} missed pairs; a sample:", file=sys.stderr)
+    chosen = rng.sample(missed, min(sample, len(missed)))
+    if not chosen:
+        return
+    index = {r.key: i for i, r in enumerate(records)}
+    left = np.array([min(index[a], index[b]) for a, b in chosen], dtype=np.int64)
+    right = np.array([max(index[a], index[b]) for a, b in chosen], dtype=np.int64)
+    entity = records[0].entity
+    levels = compare(features(records), (left, right), entity)
+    rules = hard_rules(levels, entity)
+    weights = result.model.match_weights(levels)
+    for n, (a, b) in enumerate(chosen):
+        evidence = ", ".join(f"{f} {lvl} {w:+}" for f, lvl, w in result.model.explain(levels[n]) if lvl != "missing")
+        print(f"weight={weights[n]:.2f} rule={rules[n]} [{evidence}]", file=sys.stderr)
+        print(f"  {_describe(by_key[a])}\n  {_describe(by_key[b])}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,9 +271,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entity", choices=("location", "organization", "service"), default="location")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--blocking-recall", action="store_true", help="also measure blocking recall (slower)")
+    parser.add_argument(
+        "--diagnose",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print N sampled false merges and N missed pairs with their evidence (stderr)",
+    )
     args = parser.parse_args(argv)
     if args.dir:
-        result = bench(args.dir, args.entity, with_blocking_recall=args.blocking_recall)
+        result = bench(args.dir, args.entity, with_blocking_recall=args.blocking_recall, diagnose_sample=args.diagnose)
         print(json.dumps({"dir": str(args.dir), **result}), flush=True)
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-linkage-") as scratch:
@@ -190,14 +288,36 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes:
             folder = work / f"synthetic-{size}"
             if not (folder / "manifest.json").exists():  # made in a child process, so its memory is not counted
-                subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "make_synthetic_directory.py"),
-                                "--size", str(size), "--out", str(folder), "--seed", str(args.seed)],
-                               check=True, stdout=sys.stderr)
-            result = bench(folder, args.entity, with_blocking_recall=args.blocking_recall)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        str(REPO_ROOT / "scripts" / "make_synthetic_directory.py"),
+                        "--size",
+                        str(size),
+                        "--out",
+                        str(folder),
+                        "--seed",
+                        str(args.seed),
+                    ],
+                    check=True,
+                    stdout=sys.stderr,
+                )
+            result = bench(
+                folder, args.entity, with_blocking_recall=args.blocking_recall, diagnose_sample=args.diagnose
+            )
             goal = GOALS_SECONDS.get(size)
-            print(json.dumps({"size": size, "seed": args.seed, **result,
-                              "goal_seconds": goal, "within_goal": goal is None or result["seconds"] <= goal}),
-                  flush=True)
+            print(
+                json.dumps(
+                    {
+                        "size": size,
+                        "seed": args.seed,
+                        **result,
+                        "goal_seconds": goal,
+                        "within_goal": goal is None or result["seconds"] <= goal,
+                    }
+                ),
+                flush=True,
+            )
     return 0
 
 

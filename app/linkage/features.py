@@ -38,6 +38,8 @@ class Features:
     registrations: list[dict[str, frozenset[str]]]  # scheme -> ids
     # The same values as small integers (-1: unknown), so equality over millions of pairs is one numpy comparison.
     codes: dict[str, npt.NDArray[np.int64]]
+    # How many different house numbers the batch has at each record's postcode: two or more, several buildings.
+    postcode_buildings: npt.NDArray[np.int64]
 
     def __len__(self) -> int:
         return len(self.records)
@@ -58,6 +60,8 @@ def features(records: Sequence[LinkRecord]) -> Features:
         registrations.append({scheme: frozenset(ids) for scheme, ids in by_scheme.items()})
     postcodes = [_postcode(r) for r in records]
     streets = [norm.street_text(r.address, r.name) for r in records]
+    postcode_codes = integer_codes([p.full for p in postcodes])
+    number_codes = integer_codes([r.house_number for r in records])
     return Features(
         records=records,
         sources=sources,
@@ -81,15 +85,28 @@ def features(records: Sequence[LinkRecord]) -> Features:
             "name_joined": integer_codes(["".join(sorted(t)) for t in tokens]),
             "street": integer_codes(streets),
             "locality": integer_codes([r.locality for r in records]),
-            "house_number": integer_codes([r.house_number for r in records]),
-            "postcode": integer_codes([p.full for p in postcodes]),
+            "house_number": number_codes,
+            "postcode": postcode_codes,
             "sector": integer_codes([p.sector for p in postcodes]),
             "district": integer_codes([p.district for p in postcodes]),
             "phone": _single_codes([r.phones for r in records]),
             "domain": integer_codes([r.domain for r in records]),
             "parents": _single_codes([r.parents for r in records]),
         },
+        postcode_buildings=_buildings(postcode_codes, number_codes),
     )
+
+
+def _buildings(postcodes: npt.NDArray[np.int64], numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Per record, the number of distinct house numbers among the records sharing its postcode (0 without one)."""
+    out = np.zeros(postcodes.size, dtype=np.int64)
+    known = (postcodes >= 0) & (numbers >= 0)
+    if known.any():
+        distinct = np.unique(np.stack([postcodes[known], numbers[known]]), axis=1)[0]
+        counts = np.bincount(distinct, minlength=int(postcodes.max()) + 1)
+        has = postcodes >= 0
+        out[has] = counts[postcodes[has]]
+    return out
 
 
 def integer_codes(values: Sequence[Hashable]) -> npt.NDArray[np.int64]:

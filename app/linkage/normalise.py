@@ -19,6 +19,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from importers import normalise as base
@@ -52,9 +53,10 @@ def fold(text: str | None) -> str:
     """Lower case, accents folded to ASCII, "&" and "+" as "and", punctuation as spaces, spaces collapsed."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = text.replace("&", " and ").replace("+", " and ")
+    if not text.isascii():  # most text is ASCII already: decomposing it character by character is the slow part
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower().replace("&", " and ").replace("+", " and ")
     text = _APOSTROPHES.sub("", text)
     return " ".join(_NON_WORD.sub(" ", text).split())
 
@@ -89,6 +91,7 @@ class NameParts:
         return " ".join(self.distinctive)
 
 
+@lru_cache(maxsize=65536)  # pure, and names repeat (every service at one venue)
 def name_parts(name: str | None) -> NameParts:
     """``name`` folded and split: "The Leeds Mind Branch Ltd." -> distinctive ("leeds", "mind").
 
@@ -147,6 +150,7 @@ class PostcodeParts:
     district: str | None = None
 
 
+@lru_cache(maxsize=65536)  # pure, and a postcode is read once per record that has it, twice per record
 def postcode_parts(value: str | None, country: str | None = "GB") -> PostcodeParts:
     """UK postcodes are read by ``importers.normalise.postcode``; other countries' codes are kept as written.
 
@@ -277,7 +281,7 @@ def registrable_domain(value: str | None) -> str | None:
 _STREET_WORDS = {
     "st": "street", "str": "street", "rd": "road", "ave": "avenue", "av": "avenue", "blvd": "boulevard",
     "blv": "boulevard", "bd": "boulevard", "dr": "drive", "ln": "lane", "pl": "place", "sq": "square",
-    "ct": "court", "cres": "crescent", "cl": "close", "gdns": "gardens", "gr": "grove", "pk": "park",
+    "ct": "court", "cres": "crescent", "crs": "crescent", "cl": "close", "gdns": "gardens", "gr": "grove", "pk": "park",
     "hwy": "highway", "pkwy": "parkway", "ter": "terrace", "terr": "terrace", "mt": "mount", "ste": "suite",
     "n": "north", "s": "south", "e": "east", "w": "west", "nw": "northwest", "ne": "northeast",
     "sw": "southwest", "se": "southeast", "bldg": "building", "fl": "floor", "apt": "apartment",
@@ -308,15 +312,22 @@ def _address_segments(lines: Iterable[str], name: str | None) -> list[str]:
     address line ("Millmount Health Centre, 195 South St"), and left in it would count the name twice and let the
     digits of a name ("Over 60s Club") pass for a house number.
     """
+    return list(_segments(tuple(lines), name))
+
+
+@lru_cache(maxsize=65536)
+def _segments(lines: tuple[str, ...], name: str | None) -> tuple[str, ...]:
+    """``_address_segments``, memoised: a record's address is read for its house number and again for its street,
+    and many records share an address (every service at one venue)."""
     own = fold(name)
     segments = []
     for line in lines:
         for part in (line or "").split(","):
             text = "-".join(fold(piece) for piece in part.split("-")).strip("- ")  # keeps "1-30"
             text = " ".join(_SUB_PREMISES.sub(" ", _ORDINAL_FLOOR.sub(" ", text)).split())
-            if text and text != own:
+            if text and " ".join(text.replace("-", " ").split()) != own:
                 segments.append(text)
-    return segments
+    return tuple(segments)
 
 
 def house_number(lines: Iterable[str], name: str | None = None) -> str | None:

@@ -160,9 +160,13 @@ def link(
     # decided pairs below the review band are shown too
     shown_rows += [row_of[pair] for pair in decided if row_of[pair] not in listed]
     pairs = []
+    explained: dict[bytes, tuple[FieldEvidence, ...]] = {}  # per level pattern: pairs are many, patterns few
     for row in shown_rows:
         i, j = int(left[row]), int(right[row])
-        evidence = tuple(FieldEvidence(*item) for item in model.explain(levels[row]))
+        pattern = levels[row].tobytes()
+        evidence = explained.get(pattern)
+        if evidence is None:
+            evidence = explained[pattern] = tuple(FieldEvidence(*item) for item in model.explain(levels[row]))
         pairs.append(
             ScoredPair(
                 keys[i],

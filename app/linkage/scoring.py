@@ -74,10 +74,16 @@ POSTCODE = Comparison("postcode", ("same", "same sector", "same district", "diff
 # A location is a place, and a place has one postcode: two records of one site disagree on it only by a typing
 # error (a few in a hundred pairs). Left to EM, the many pairs of branches and same-named sites in one sector
 # (another "Claywell Health Centre" two streets away) teach it that "same sector" is what matches look like:
-# it would learn "same organisation", not "same place".
+# it would learn "same organisation", not "same place". A postcode where the batch has records with two or more
+# house numbers covers several buildings, and sharing it says less (like a shared phone), so it is its own level.
 LOCATION_POSTCODE = Comparison(
-    "postcode", POSTCODE.levels, fixed_m=(("same sector", 0.01), ("same district", 0.005), ("different", 0.005))
+    "postcode",
+    ("same", "same, several buildings", "same sector", "same district", "different"),
+    fixed_m=(("same sector", 0.01), ("same district", 0.005), ("different", 0.005)),
 )
+# For a place, a number on one record and none on the other is evidence of its own: neighbours in a postcode of
+# several buildings mostly differ that way, while two listings of one site mostly both give the number.
+LOCATION_HOUSE_NUMBER = Comparison("house_number", ("same", "one missing", "different"))
 LOCALITY = Comparison("locality", ("same", "close", "different"))
 DISTANCE = Comparison("distance", ("within 50 m", "within 250 m", "within 2 km", "further"))
 # A number or domain shared by many records (a head office, a helpline, a council website) says nothing about
@@ -91,7 +97,7 @@ PARENTS = Comparison("parents", ("shared", "different"))
 # Which fields are evidence for which entity. A location is a place; an organisation is known by its registrations,
 # website and name; a service by its name within the organisation or location it belongs to.
 ENTITY_FIELDS: dict[str, tuple[Comparison, ...]] = {
-    "location": (NAME, STREET, HOUSE_NUMBER, LOCATION_POSTCODE, LOCALITY, DISTANCE, PHONE, DOMAIN),
+    "location": (NAME, STREET, LOCATION_HOUSE_NUMBER, LOCATION_POSTCODE, LOCALITY, DISTANCE, PHONE, DOMAIN),
     "organization": (NAME, REGISTRATION, DOMAIN, PHONE, POSTCODE, STREET, HOUSE_NUMBER, LOCALITY, DISTANCE),
     "service": (NAME, PARENTS, PHONE, DOMAIN, POSTCODE, STREET),
 }
@@ -103,6 +109,9 @@ NAME_CLOSE = 0.5
 TOKEN_CLOSE = 0.9
 NAME_PREFILTER = 0.4
 TEXT_CLOSE = 0.9
+# Streets by edit distance: 0.85 lets one typing error through in a short street ("Moor Rpad", "Oak Wapk")
+# while "Station Road" and "Station Street" (0.69) stay different.
+STREET_CLOSE = 0.85
 
 
 # --------------------------------------------------------------------------- comparison levels
@@ -181,24 +190,44 @@ def _texts(
             scorer=scorer,
             workers=-1,
         )
-        close[rest] = np.asarray(similarity, dtype=np.float64) >= TEXT_CLOSE * scale
+        close[rest] = np.asarray(similarity, dtype=np.float64) >= (STREET_CLOSE if street else TEXT_CLOSE) * scale
     return _select(missing, [exact, close], default=3)
 
 
-def _house_numbers(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
+def _house_numbers(
+    feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], comparison: Comparison
+) -> Levels:
     codes = feats.codes["house_number"]
     a, b = codes[left], codes[right]
-    return _select((a < 0) | (b < 0), [a == b], default=2)
+    levels = comparison.levels
+    out = np.full(left.size, levels.index("different") + 1, dtype=np.uint8)
+    out[a == b] = levels.index("same") + 1
+    if "one missing" in levels:
+        out[(a < 0) != (b < 0)] = levels.index("one missing") + 1
+        out[(a < 0) & (b < 0)] = 0
+    else:
+        out[(a < 0) | (b < 0)] = 0
+    return out
 
 
-def _postcodes(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
+def _postcodes(
+    feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], comparison: Comparison
+) -> Levels:
     full, sector, district = feats.codes["postcode"], feats.codes["sector"], feats.codes["district"]
     known = (full >= 0) | (district >= 0)
 
     def agree(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-        return (codes[left] >= 0) & (codes[left] == codes[right])
+        same: npt.NDArray[np.bool_] = (codes[left] >= 0) & (codes[left] == codes[right])
+        return same
 
-    return _select(~(known[left] & known[right]), [agree(full), agree(sector), agree(district)], default=4)
+    same = agree(full)
+    conditions = [same]
+    if "same, several buildings" in comparison.levels:
+        several = feats.postcode_buildings[left] >= 2
+        conditions = [same & ~several, same & several]
+    return _select(
+        ~(known[left] & known[right]), [*conditions, agree(sector), agree(district)], default=len(comparison.levels)
+    )
 
 
 def _distances(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
@@ -270,9 +299,9 @@ def compare(feats: Features, pairs: Pairs, entity: Entity) -> Levels:
         elif field == "street":
             columns.append(_texts(feats.streets, codes["street"], left, right, street=True))
         elif field == "house_number":
-            columns.append(_house_numbers(feats, left, right))
+            columns.append(_house_numbers(feats, left, right, comparison))
         elif field == "postcode":
-            columns.append(_postcodes(feats, left, right))
+            columns.append(_postcodes(feats, left, right, comparison))
         elif field == "locality":
             localities = [r.locality for r in feats.records]
             columns.append(_texts(localities, codes["locality"], left, right, street=False))
@@ -309,7 +338,9 @@ def hard_rule_codes(levels: Levels, entity: Entity) -> npt.NDArray[np.uint8]:
     if "registration" in fields:
         blocked[levels[:, fields.index("registration")] == REGISTRATION.levels.index("conflicting") + 1] = 2
     if entity == "location" and "house_number" in fields:
-        blocked[levels[:, fields.index("house_number")] == HOUSE_NUMBER.levels.index("different") + 1] = 1
+        column = fields.index("house_number")
+        different = ENTITY_FIELDS[entity][column].levels.index("different") + 1
+        blocked[levels[:, column] == different] = 1
     return blocked
 
 
