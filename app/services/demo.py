@@ -13,13 +13,12 @@ importer reads it exactly as it reads a council's server. Its URL is only alive 
 server runs (``waymark demo``); harvesting ``leeds-council`` at any other time fails.
 
 After the harvests, ``link_demo`` runs linkage, so the charity all three feeds list (spelt "Leeds Carers Hub" and
-"Leeds Carers' Hub Ltd") is served as one golden organisation. Unless ``WAYMARK_LINKAGE_TRUST`` says otherwise,
-the demo trusts each feed for what it knows best (``DEMO_TRUST``).
+"Leeds Carers' Hub Ltd") is served as one golden organisation. To see source trust at work, set for example
+``WAYMARK_LINKAGE_TRUST="names=leeds-council; clinical=leeds-health; descriptions=leeds-cvs"``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
 import logging
@@ -75,17 +74,8 @@ def demo_sources(council_url: str) -> list[DemoSource]:
     ]
 
 
-# The NHS package for clinical details and opening times, the council for names and addresses, the
-# voluntary sector's sheet (the organisations' own words) for descriptions.
-DEMO_TRUST = ("clinical=leeds-health>leeds-council; times=leeds-health>leeds-council; "
-              "addresses=leeds-council>leeds-health; names=leeds-council>leeds-health; legal=leeds-council; "
-              "descriptions=leeds-cvs>leeds-council")
-
-
 def link_demo(session: Session, settings: Settings) -> dict[str, Any]:
-    """Link the harvested demo into golden records (``DEMO_TRUST`` unless trust is configured); flushes."""
-    if not settings.linkage_trust:
-        settings = dataclasses.replace(settings, linkage_trust=DEMO_TRUST)
+    """Link the harvested demo into golden records with the configured linkage settings; flushes."""
     return run_linkage(session, LinkageOptions.from_settings(settings))
 
 

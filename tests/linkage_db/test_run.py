@@ -20,9 +20,15 @@ from app.models.hsds import Metadata, Organization, Service
 from app.models.linkage import LinkageMember, LinkageReviewPair
 from app.models.staging import Source, StagedRecord
 from app.services import linkage
-from app.services.demo import DEMO_TRUST, FEEDS
+from app.services.demo import FEEDS
 from app.services.publish import publish
 from importers.identity import waymark_id
+
+# The NHS package for clinical details and opening times, the council for names and addresses, the voluntary
+# sector's sheet (the organisations' own words) for descriptions.
+DEMO_TRUST = ("clinical=leeds-health>leeds-council; times=leeds-health>leeds-council; "
+              "addresses=leeds-council>leeds-health; names=leeds-council>leeds-health; legal=leeds-council; "
+              "descriptions=leeds-cvs>leeds-council")
 
 
 def _options(demo_app: Flask) -> linkage.LinkageOptions:
@@ -76,7 +82,8 @@ def test_merged_copies_are_served_once_and_singletons_keep_their_ids(demo_app: F
     after = session.execute(select(func.count()).select_from(Service)).scalar_one()
     assert after == before - summary["counts"]["golden"]["unpublished"]["service"]
     # a service only one feed lists is still served under the id its harvest gave it
-    lonely = [key for key, t in _truth().items() if list(_truth().values()).count(t) == 1][0]
+    truth = _truth()
+    lonely = next(key for key, t in truth.items() if list(truth.values()).count(t) == 1)
     assert session.get(Service, _service_id(session, *lonely)) is not None
 
 
