@@ -128,15 +128,55 @@ def waymark(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+# The harvest's child process. The worker's peak RSS is not ``RUSAGE_CHILDREN``'s ru_maxrss:
+# the kernel counts in it the memory the worker shared with the harvest between its fork and
+# its exec, so it reads as the harvest's own size at the moment the worker started. A thread
+# reads instead each child's VmHWM (peak resident memory since its exec) while it runs.
+HARVEST = """
+import json, os, resource, sys, threading, time
+from app import create_app
+from app.jobs import harvest_one
+
+peaks = {}
+
+def children():
+    me = str(os.getpid())
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[1] != me:
+                    continue
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                if b"-m" not in cmdline.read().split(b"\\0"):  # not exec'd yet: still the harvest's memory
+                    continue
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]))
+        except (OSError, IndexError, ValueError):
+            continue
+
+def watch():
+    while True:
+        children()
+        time.sleep(0.05)
+
+threading.Thread(target=watch, daemon=True).start()
+app = create_app()
+with app.app_context():
+    s = harvest_one(sys.argv[1], force=sys.argv[2] == "force")
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({**s.to_dict(), "peak_rss_mb": me.ru_maxrss / 1024,
+                  "worker_rss_mb": max(peaks.values(), default=0) / 1024,
+                  "cpu_s": me.ru_utime + me.ru_stime, "worker_cpu_s": kids.ru_utime + kids.ru_stime}))
+"""
+
+
 def measured_harvest(env: dict[str, str], name: str, force: bool = False) -> dict[str, Any]:
-    """Harvest in a child process, so that its peak RSS (ru_maxrss) is that harvest's alone.
+    """Harvest in a child process, so that its peak RSS (ru_maxrss) is that harvest's alone
+    (and its reader worker's, if any, is the worker's: see ``HARVEST``).
     ``force`` skips the whole-feed fingerprint and compares every record."""
-    code = ("import json, resource, sys\nfrom app import create_app\nfrom app.jobs import harvest_one\n"
-            "app = create_app()\nwith app.app_context():\n"
-            "    s = harvest_one(sys.argv[1], force=sys.argv[2] == 'force')\n"
-            "me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-            "print(json.dumps({**s.to_dict(), 'peak_rss_mb': me.ru_maxrss / 1024, 'worker_rss_mb': kids.ru_maxrss"
-            " / 1024, 'cpu_s': me.ru_utime + me.ru_stime, 'worker_cpu_s': kids.ru_utime + kids.ru_stime}))\n")
+    code = HARVEST
     started = time.perf_counter()
     argv = [sys.executable, "-c", code, name, "force" if force else "-"]
     done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True,

@@ -22,8 +22,21 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Table, and_, bindparam, delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Dialect,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.models import Base
 from app.search import changes
@@ -461,12 +474,29 @@ def existing_ids(connection: Connection, table: Table, ids: Sequence[str]) -> se
     """Which of ``ids`` are in ``table`` already."""
     found: set[str] = set()
     quote = connection.dialect.identifier_preparer.quote
-    placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    postgres = connection.dialect.name == "postgresql"
     for start in range(0, len(ids), IN_CHUNK):
         chunk = tuple(ids[start:start + IN_CHUNK])
-        sql = f"SELECT id FROM {quote(table.name)} WHERE id IN ({', '.join([placeholder] * len(chunk))})"
-        found.update(ident for ident, in connection.exec_driver_sql(sql, chunk))
+        if postgres:  # one statement text whatever the count (see ``among``)
+            rows = connection.exec_driver_sql(f"SELECT id FROM {quote(table.name)} WHERE id = ANY(%s)", (list(chunk),))
+        else:
+            rows = connection.exec_driver_sql(
+                f"SELECT id FROM {quote(table.name)} WHERE id IN ({', '.join(['?'] * len(chunk))})", chunk)
+        found.update(ident for ident, in rows)
     return found
+
+
+def among(column: ColumnElement[Any] | InstrumentedAttribute[Any], values: Iterable[Any],
+          dialect: Dialect) -> ColumnElement[bool]:
+    """``column IN (values)``, written for PostgreSQL as ``column = ANY(:array)``.
+
+    An IN list is one placeholder per value, so each batch's statement has a text of its own:
+    SQLAlchemy renders it again, and psycopg parses and converts it again, uncached (a tenth of
+    a harvest's time on PostgreSQL). One array parameter keeps the text the same every time."""
+    values = list(values)
+    if dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _detach_stale(session: Session, table: Table, column: str, parents: dict[str, set[str]],

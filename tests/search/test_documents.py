@@ -168,6 +168,19 @@ def test_languages_of_the_service_its_location_and_phones(session: Session) -> N
     assert document.delivery == {"in_person", "telephone"}
 
 
+def test_documents_describe_changes_the_session_has_not_flushed_yet(session: Session) -> None:
+    """The documents are read on the session's connection, past its autoflush: an edit made
+    through the ORM (a maintainer's form) must still be what the documents say."""
+    record = service_record()
+    publish(session, "service", [record])
+    service = session.get(Service, record["id"])
+    assert service is not None
+    service.name = "Roundhay Park nordic walking"
+    [document] = documents_for(session, [record["id"]])
+    assert document.name == "Roundhay Park nordic walking"
+    assert "nordic" in document.name_text.split()
+
+
 def test_a_service_that_is_gone_has_no_documents(session: Session) -> None:
     assert documents_for(session, [new_id()]) == []
 
