@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -203,10 +204,17 @@ class TaxonomyTermParams(SearchParams):
     top_only = fields.Boolean(load_default=False)
 
 
+@cache
+def _loader(schema: type[Schema]) -> tuple[Schema, frozenset[str]]:
+    """One instance of ``schema`` and its list fields, per process: building a schema costs more
+    than loading a request's parameters with it, and loading keeps no state in the instance."""
+    instance = schema()
+    return instance, frozenset(name for name, field in instance.fields.items() if isinstance(field, fields.List))
+
+
 def parse(schema: type[Schema], args: MultiDict[str, str], paged: bool = True) -> dict[str, Any]:
     """Load query parameters; a 400 names each bad or unknown parameter."""
-    instance = schema()
-    lists = {name for name, field in instance.fields.items() if isinstance(field, fields.List)}
+    instance, lists = _loader(schema)
     repeated = sorted(k for k in args if len(args.getlist(k)) > 1 and k not in lists)
     if repeated:
         raise bad_parameters({k: ["Give this parameter once."] for k in repeated})

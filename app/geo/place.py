@@ -21,10 +21,9 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from app.geo import postcode_table
 from app.geo.areas import local_authority_at
 from app.geo.geocoder import AddressGeocoder
-from app.geo.postcodes import directory_point, outcode_centroid_table, sector, sector_centroid_table
+from app.geo.postcodes import directory_point, outcode_centroid_table, postcode_row, sector, sector_centroid_table
 from importers.normalise import NormaliseError, outcode
 from importers.normalise import postcode as full_postcode
 
@@ -121,7 +120,7 @@ def _from_postcode(session: Session, text: str, parameter: str) -> Place:
 
 
 def _full_postcode(session: Session, code: str, parameter: str) -> Place:
-    row = postcode_table.lookup(session, code)
+    row = postcode_row(session, code)
     if row is not None and row.terminated:
         raise PlaceError(parameter, f"{code} is a terminated postcode (no longer in use): give the current one")
     la_code = row.local_authority if row is not None else None

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.models.geo import Postcode
@@ -90,6 +90,31 @@ def sector_centroid_table() -> dict[str, Centroid]:
 def outcode_centroids() -> dict[str, tuple[float, float]]:
     """Outcode -> (latitude, longitude)."""
     return {code: (c.latitude, c.longitude) for code, c in outcode_centroid_table().items()}
+
+
+@dataclass(frozen=True)
+class PostcodeRow:
+    """What a search needs of a postcode table row."""
+
+    latitude: float | None
+    longitude: float | None
+    local_authority: str | None
+    terminated: bool
+
+
+_POSTCODE_ROW = select(Postcode.latitude, Postcode.longitude, Postcode.local_authority, Postcode.terminated) \
+    .where(Postcode.postcode == bindparam("postcode"))
+
+
+def postcode_row(session: Session, postcode: str) -> PostcodeRow | None:
+    """The postcode table's row for a normalised full postcode (``LS6 4AB``), else None: the row
+    ``postcode_table.lookup`` gives, read as plain columns (one statement compiled once per
+    process) rather than loaded as an ORM object, which cost more than the query on every search."""
+    compact = "".join(postcode.split()).upper()
+    found = session.execute(_POSTCODE_ROW, {"postcode": f"{compact[:-3]} {compact[-3:]}"}).first()
+    if found is None:
+        return None
+    return PostcodeRow(found[0], found[1], found[2], bool(found[3]))
 
 
 def directory_point(session: Session, postcode: str) -> tuple[float, float] | None:
