@@ -85,6 +85,7 @@ if str(REPO_ROOT) not in sys.path:
 DEFAULT_SEED = 2026
 LETTERS = "BLMNS"  # postcode-package letter files read (Birmingham..Bristol, Leeds..Liverpool, Manchester, ...)
 RECORDS_PER_DISTRICT = 8_000
+MIN_DISTRICT_POSTCODES = 1_000  # a district with fewer (only partly in the files read) is not used
 BUFFER_ROWS = 4_096
 COUNCIL, NHS, CVS = "council", "nhs", "cvs"
 SOURCES = (COUNCIL, NHS, CVS)
@@ -603,7 +604,9 @@ def _postcode_districts(rng: random.Random, wanted: int) -> list[tuple[str, list
             # Northern Ireland (N09...) is left out: its grid and phone ranges differ
             if isinstance(lad, str) and lad in names and not lad.startswith("N"):
                 by_district.setdefault(lad, []).append((source, members))
-    codes = sorted(by_district)
+    # A district only partly in the files read (Greenwich has a few BR7 postcodes in the "B" file, the rest under
+    # "S") would pour thousands of places into a handful of postcode units; real units hold a few dozen addresses.
+    codes = sorted(c for c, parts in by_district.items() if sum(len(m) for _, m in parts) >= MIN_DISTRICT_POSTCODES)
     chosen = rng.sample(codes, min(wanted, len(codes)))
     districts = []
     for code in chosen:

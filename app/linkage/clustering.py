@@ -126,7 +126,8 @@ def _relevant(
         reach.join(a, b)
     for a, b, _ in links:
         reach.join(a, b)
-    return [(a, b) for a, b in cannot_link if reach.find(a) == reach.find(b)]
+    roots = [reach.find(i) for i in range(size)]
+    return [(a, b) for a, b in cannot_link if roots[a] == roots[b]]
 
 
 def _stable_ids(
