@@ -63,6 +63,7 @@ class Plan:
     within: str | None = None
     driver: str | None = None  # the condition joining the first FROM item (cells) to e
     cells: list[tuple[int, int]] | None = None  # the radius's cell ranges, when it has any
+    listed: str | None = None  # the condition listing the radius's cells (PostgreSQL), if any
 
     def bind(self, value: Any, type_: TypeEngine[Any] | None = None) -> str:
         name = f"p{len(self.params)}"
@@ -209,7 +210,8 @@ def near(plan: Plan, dialect: Dialect, point: GeoPoint, radius: float | None) ->
     ranges = plan.cells = cell_ranges(point, radius)
     inside = f"{plan.distance} <= {chord2(radius)!r}"
     if ranges is not None and _listed(dialect, ranges):
-        plan.conditions.append(_in_cells("e.cell", ranges))
+        plan.listed = _in_cells("e.cell", ranges)
+        plan.conditions.append(plan.listed)
     elif ranges is not None:
         # Cells first, each an index range scan of ix_search_entry_cell; the squared chord is
         # tested on the index entry (it covers x, y, z), before any visit to the row.
@@ -287,12 +289,10 @@ def cell_count_sql(query: SearchQuery, dialect: Dialect) -> str | None:
         return None
     inside, edge = split
     parts = []
-    if inside:
-        if _listed(dialect, inside):
-            parts.append(f"(SELECT coalesce(sum(s.located), 0) FROM search_cell s WHERE {_in_cells('s.cell', inside)})")
-        else:
-            source, join = _cell_join("search_cell s", inside)
-            parts.append(f"(SELECT coalesce(sum(s.located), 0) FROM {source} WHERE {join})")
+    if inside:  # one range scan of the primary key per row of cells (a list of every cell made
+        # PostgreSQL scan the whole table)
+        source, join = _cell_join("search_cell s", inside)
+        parts.append(f"(SELECT coalesce(sum(s.located), 0) FROM {source} WHERE {join})")
     if edge:
         chord = f"{_chord_to(query.point)} <= {chord2(query.proximity)!r}"
         if _listed(dialect, edge):
@@ -412,13 +412,19 @@ def _tagged_near(plan: Plan, dialect: Dialect, tag_filters: list[list[str]]) -> 
         plan.conditions.remove(plan.driver)
         plan.source[0] = "search_entry e"
         plan.driver = plan.within = None
+    if plan.listed is not None:  # nor from the cell list (PostgreSQL would rather bitmap-scan it)
+        plan.conditions.remove(plan.listed)
+        plan.listed = None
     for number, values in enumerate(tag_filters):
-        tags = plan.binds(values)
-        if _listed(dialect, ranges):
-            entries = f"SELECT t.entry FROM search_tag t WHERE t.tag IN {tags} AND {_in_cells('t.cell', ranges)}"
+        # One index range scan per tag and row of cells. PostgreSQL is given the ranges as an OR
+        # it estimates from its statistics (with a list of every cell it read every entry of the
+        # tag and filtered them; with a join to the ranges it drove from the cells instead).
+        if dialect.cell_array:
+            between = " OR ".join(f"t.cell BETWEEN {int(lo)} AND {int(hi)}" for lo, hi in ranges)
+            entries = f"SELECT t.entry FROM search_tag t WHERE t.tag IN {plan.binds(values)} AND ({between})"
         else:
             source, join = _cell_join("search_tag t", ranges)
-            entries = f"SELECT t.entry FROM {source} WHERE t.tag IN {tags} AND {join}"
+            entries = f"SELECT t.entry FROM {source} WHERE t.tag IN {plan.binds(values)} AND {join}"
         # The first drives; ``+`` keeps the others as sets probed per entry.
         plan.conditions.append(f"{'+' if number else ''}e.entry IN ({entries})")
 
