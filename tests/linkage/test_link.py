@@ -74,6 +74,18 @@ def test_branches_of_one_charity_at_different_sites_stay_apart() -> None:
     assert together(result.clusters, armley.key, armley_cvs.key)
 
 
+def test_same_named_sites_at_different_postcodes_of_one_sector_stay_apart() -> None:
+    """Two health centres named after their neighbourhood, one listed without a street: a place has one postcode."""
+    full = place("nhs", "hc1", "Claywell Health Centre", "6 Larch Street", "LS6 4AB")
+    bare = place("council", "hc2", "Claywell Health Centre", "", "LS6 4HT")
+    again = place("cvs", "hc3", "CLAYWELL HEALTH CTR", "6 Larch St", "ls64ab")
+    result = link([*background(), full, bare, again])
+    assert not together(result.clusters, full.key, bare.key)
+    assert together(result.clusters, full.key, again.key)
+    pair = next(p for p in result.pairs if {p.a, p.b} == {full.key, again.key})
+    assert {e.field: e.level for e in pair.evidence}["street"] == "exact"  # "St" is read as "Street"
+
+
 def test_a_shared_head_office_phone_alone_does_not_link() -> None:
     helpline = phone(960)
     records = [

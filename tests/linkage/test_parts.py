@@ -24,6 +24,18 @@ def test_house_numbers(lines: list[str], expected: str | None) -> None:
     assert norm.house_number(lines) == expected
 
 
+def test_a_site_name_on_the_first_address_line_is_not_the_address() -> None:
+    """Feeds put the site name first; its digits are not a house number, and it is not the street."""
+    lines = ["Hawkworth Over 60s Club", "95 Brook Rd, Hawkworth"]
+    assert norm.house_number(lines, "Hawkworth Over 60s Club") == "95"
+    assert norm.house_number(["Over 60s Club"]) is None  # a decade is never a house number
+    assert norm.house_number(["Club 2000"], "Club 2000") is None
+    assert norm.street_text(lines, "Hawkworth Over 60s Club") == "brook road"
+    named = ["CLAYWELL HEALTH CENTRE", "6 LARCH ST, CLAYWELL"]
+    assert norm.street_text(named, "Claywell Health Centre") == "larch street"
+    assert norm.street_text(["Green Hearts Alliance - Waldale branch"], "Green Hearts Alliance - Waldale branch") == ""
+
+
 def test_names_separate_legal_forms_and_generic_words() -> None:
     parts = norm.name_parts("The Leeds MIND Branch Ltd.")
     assert parts.distinctive == ("leeds", "mind")
