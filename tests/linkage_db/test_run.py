@@ -175,3 +175,22 @@ def test_the_waymark_id_of_a_record_is_its_linkage_key(session: Session) -> None
     """Keys are (source, published id): a staged service's own Waymark id (no second id scheme to learn)."""
     source, external_id = next(iter(_truth()))
     assert _service_id(session, source, external_id) == waymark_id(source, "service", external_id)
+
+
+def test_a_change_linkage_does_not_compare_re_scores_nothing_and_is_published(demo_app: Flask,
+                                                                               session: Session) -> None:
+    linkage.run_linkage(session, _options(demo_app))
+    copies = _copies("Carers Support Group (Armley)")
+    member = _service_id(session, "leeds-cvs", copies["leeds-cvs"])
+    golden = session.execute(select(LinkageMember.golden_id).where(LinkageMember.external_id == member)).scalar_one()
+    staged = session.execute(select(StagedRecord).join(Source, Source.id == StagedRecord.source_id).where(
+        Source.name == "leeds-cvs", StagedRecord.external_id == copies["leeds-cvs"])).scalar_one()
+    staged.normalised = {**staged.normalised, "description": "Now meets in the new hall, same time."}
+    staged.content_hash, staged.last_changed = "edited upstream", staged.last_changed.replace(year=2099)
+    session.flush()
+    summary = linkage.run_linkage(session, _options(demo_app))
+    assert summary["status"] == "succeeded" and summary["counts"]["rescored"] == 0
+    assert all(summary["counts"][e].get("reused_from_run") for e in ("location", "organization", "service"))
+    assert summary["counts"]["golden"]["published"]["service"] >= 1
+    session.expire_all()
+    assert session.get(Service, golden).description == "Now meets in the new hall, same time."
