@@ -21,7 +21,7 @@ from app.models.linkage import LinkageMember, LinkageReviewPair
 from app.models.staging import Source, StagedRecord
 from app.services import linkage
 from app.services.demo import FEEDS
-from app.services.publish import publish
+from app.services.publish import publish, unpublish
 from importers.identity import waymark_id
 
 # The NHS package for clinical details and opening times, the council for names and addresses, the voluntary
@@ -194,3 +194,22 @@ def test_a_change_linkage_does_not_compare_re_scores_nothing_and_is_published(de
     assert summary["counts"]["golden"]["published"]["service"] >= 1
     session.expire_all()
     assert session.get(Service, golden).description == "Now meets in the new hall, same time."
+
+
+def test_a_withdrawn_member_leaves_the_golden_record_to_the_others_under_the_same_id(demo_app: Flask,
+                                                                                      session: Session) -> None:
+    linkage.run_linkage(session, _options(demo_app))
+    copies = _copies("Carers Support Group (Armley)")
+    members = {source: _service_id(session, source, external_id) for source, external_id in copies.items()}
+    golden = session.execute(select(LinkageMember.golden_id).where(
+        LinkageMember.external_id == members["leeds-cvs"])).scalar_one()
+    holder = next(source for source, own in members.items() if own == golden)
+    # what a harvest does when the source stops listing the record: withdraw it, unpublish its golden id
+    session.execute(update(StagedRecord).where(StagedRecord.external_id == copies[holder]).values(state="withdrawn"))
+    unpublish(session, "service", [golden])
+    summary = linkage.run_linkage(session, _options(demo_app))
+    assert summary["status"] == "succeeded"
+    session.expire_all()
+    assert session.get(Service, golden) is not None
+    trail = session.execute(select(Metadata.updated_by).where(Metadata.resource_id == golden)).scalars().all()
+    assert trail and not any(origin.startswith(f"{holder} record") for origin in trail)
