@@ -160,7 +160,14 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # kilobytes on Linux
 
 
-def bench(folder: Path, entity: Entity, *, with_blocking_recall: bool, diagnose_sample: int = 0) -> dict[str, Any]:
+def bench(
+    folder: Path,
+    entity: Entity,
+    *,
+    with_blocking_recall: bool,
+    diagnose_sample: int = 0,
+    thresholds: Thresholds | None = None,
+) -> dict[str, Any]:
     started = time.perf_counter()
     records, skipped = read_records(folder, entity)
     truth = read_truth(folder, entity)
@@ -168,7 +175,7 @@ def bench(folder: Path, entity: Entity, *, with_blocking_recall: bool, diagnose_
     rss_before = _peak_rss_mb()
     print(f"{folder}: {len(records)} {entity} records read in {read_seconds:.1f} s; linking", file=sys.stderr)
     wall, cpu = time.perf_counter(), time.process_time()
-    result = link(records, thresholds=Thresholds())
+    result = link(records, thresholds=thresholds or Thresholds())
     seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
     scores = pairwise_scores(result.clusters, truth)
     auto = [p for p in result.pairs if p.band == "auto_merge"]
@@ -271,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entity", choices=("location", "organization", "service"), default="location")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--blocking-recall", action="store_true", help="also measure blocking recall (slower)")
+    parser.add_argument("--auto-merge", type=float, default=Thresholds().auto_merge, help="auto-merge threshold")
+    parser.add_argument("--review", type=float, default=Thresholds().review, help="review band threshold")
     parser.add_argument(
         "--diagnose",
         type=int,
@@ -279,8 +288,15 @@ def main(argv: list[str] | None = None) -> int:
         help="print N sampled false merges and N missed pairs with their evidence (stderr)",
     )
     args = parser.parse_args(argv)
+    thresholds = Thresholds(auto_merge=args.auto_merge, review=args.review)
     if args.dir:
-        result = bench(args.dir, args.entity, with_blocking_recall=args.blocking_recall, diagnose_sample=args.diagnose)
+        result = bench(
+            args.dir,
+            args.entity,
+            with_blocking_recall=args.blocking_recall,
+            diagnose_sample=args.diagnose,
+            thresholds=thresholds,
+        )
         print(json.dumps({"dir": str(args.dir), **result}), flush=True)
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-linkage-") as scratch:
@@ -303,7 +319,11 @@ def main(argv: list[str] | None = None) -> int:
                     stdout=sys.stderr,
                 )
             result = bench(
-                folder, args.entity, with_blocking_recall=args.blocking_recall, diagnose_sample=args.diagnose
+                folder,
+                args.entity,
+                with_blocking_recall=args.blocking_recall,
+                diagnose_sample=args.diagnose,
+                thresholds=thresholds,
             )
             goal = GOALS_SECONDS.get(size)
             print(

@@ -3,7 +3,7 @@
 For each set: pairwise precision/recall/F1 without labels; again after at most 50 reviewer answers (the most
 uncertain pairs of the review band, answered from the ground truth, as a maintainer would); blocking recall; seconds.
 
-    python scripts/eval_linkage_datasets.py [--data ../shared/data/dedup] [--labels 50]
+    python scripts/eval_linkage_datasets.py [--data ../shared/data/dedup] [--labels 50] [--synthetic DIR]
 
 The sets are read straight from CSV into ``LinkRecord``s here; loading them through the spreadsheet importer is
 the database layer's job.
@@ -72,6 +72,17 @@ def patstat(data: Path) -> tuple[list[LinkRecord], dict[Key, str]]:
     return records, truth
 
 
+def synthetic(folder: Path) -> tuple[list[LinkRecord], dict[Key, str]]:
+    """A directory written by ``make_synthetic_directory.py``, at location level, read as ``bench_linkage`` reads it."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling script, run from anywhere
+    from bench_linkage import read_records, read_truth
+
+    records, _ = read_records(folder, "location")
+    return records, read_truth(folder, "location")
+
+
 def evaluate(
     records: list[LinkRecord], truth: dict[Key, str], *, link_only: bool, labels: int, thresholds: Thresholds
 ) -> dict[str, Any]:
@@ -110,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--labels", type=int, default=50)
+    parser.add_argument("--synthetic", type=Path, help="also a synthetic directory (make_synthetic_directory.py)")
     parser.add_argument("--auto-merge", type=float, default=Thresholds().auto_merge)
     parser.add_argument("--review", type=float, default=Thresholds().review)
     args = parser.parse_args(argv)
@@ -119,6 +131,10 @@ def main(argv: list[str] | None = None) -> None:
         "fodors_zagats": evaluate(*restaurants(args.data), link_only=True, labels=args.labels, thresholds=thresholds),
         "patstat": evaluate(*patstat(args.data), link_only=False, labels=args.labels, thresholds=thresholds),
     }
+    if args.synthetic:
+        report["synthetic_location"] = evaluate(
+            *synthetic(args.synthetic), link_only=False, labels=args.labels, thresholds=thresholds
+        )
     print(json.dumps(report, indent=2))
 
 

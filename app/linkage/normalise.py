@@ -33,7 +33,7 @@ LEGAL_FORMS = frozenset(
         "ltd", "limited", "cic", "cio", "plc", "llp", "llc", "lp", "charity", "charitable", "trust", "inc",
         "incorporated", "corp", "corporation", "co", "company", "nv", "bv", "bvba", "vof", "cv", "gmbh", "ag",
         "sa", "sarl", "srl", "spa", "ab", "as", "asa", "oy", "kg", "kgaa", "se", "pty", "holding", "holdings",
-        "international", "intl", "uk", "gb", "cyf", "cyfyngedig", "ccc", "scio", "ltee",
+        "international", "intl", "uk", "gb", "nl", "cyf", "cyfyngedig", "ccc", "scio", "ltee",
     }
 )  # fmt: skip
 # Words that appear in the names of many unrelated organisations and sites and say little about which one it is.
