@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from app import db
 from app.linkage.survivorship import TrustError
@@ -22,11 +24,21 @@ from app.services import linkage as service
 from app.services.linkage_records import ENTITIES
 
 ENTITY = click.Choice(ENTITIES)
+T = TypeVar("T")
 
 
 def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
+
+
+def _read(work: Callable[[Session], T]) -> T:
+    """``work`` in a session of its own that is closed afterwards (reading commands commit nothing)."""
+    session = db.new_session()
+    try:
+        return work(session)
+    finally:
+        session.close()
 
 
 def _options() -> service.LinkageOptions:
@@ -87,11 +99,7 @@ def run_command(force: bool, as_json: bool) -> None:
               help="CSV file to write: source, external_id, golden_id.")
 def export_command(entity: str, out: Path) -> None:
     """Write source, external_id, golden_id for every staged record (golden_id empty when not linked)."""
-    session = db.new_session()
-    try:
-        rows = service.export_rows(session, entity)
-    finally:
-        session.close()
+    rows = _read(lambda session: service.export_rows(session, entity))
     try:
         with out.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
@@ -120,11 +128,8 @@ def evaluate_command(entity: str, truth: Path, as_json: bool) -> None:
             labels = service.read_truth(reader, str(truth))
     except (service.LinkageError, UnicodeDecodeError, csv.Error) as error:
         _fail(str(error))
-    session = db.new_session()
-    try:
-        figures = service.evaluate(session, entity, labels, _options())
-    finally:
-        session.close()
+    options = _options()
+    figures = _read(lambda session: service.evaluate(session, entity, labels, options))
     if as_json:
         click.echo(json.dumps(figures, indent=2))
         return
@@ -147,11 +152,7 @@ def review_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def review_list(entity: str | None, limit: int, as_json: bool) -> None:
     """Pairs waiting, most uncertain first, with the evidence for and against (in bits)."""
-    session = db.new_session()
-    try:
-        pairs = service.review_pairs(session, entity)
-    finally:
-        session.close()
+    pairs = _read(lambda session: service.review_pairs(session, entity))
     if as_json:
         click.echo(json.dumps(pairs[:limit], indent=2))
         return

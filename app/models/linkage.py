@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -68,14 +68,8 @@ class LinkageGolden(Base):
     published_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
 
 
-class LinkageDecision(Base):
-    """A reviewer's answer about two records, pinned to what the reviewer saw.
-
-    ``a_hash``/``b_hash`` are the ``fields_hash`` of each side when the answer was given: when either side's
-    compared fields change, the decision no longer applies and the pair is asked again."""
-
-    __tablename__ = "linkage_decision"
-    __table_args__ = (UniqueConstraint("entity", "a_source", "a_external_id", "b_source", "b_external_id"),)
+class _Pair:
+    """Two records of one entity, each pinned to the hash of its compared fields when the pair was looked at."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entity: Mapped[str] = mapped_column(String(20))
@@ -85,25 +79,29 @@ class LinkageDecision(Base):
     b_external_id: Mapped[str] = mapped_column(String(300))
     a_hash: Mapped[str] = mapped_column(String(64))
     b_hash: Mapped[str] = mapped_column(String(64))
+
+
+class LinkageDecision(_Pair, Base):
+    """A reviewer's answer about two records, pinned to what the reviewer saw.
+
+    ``a_hash``/``b_hash`` are the ``fields_hash`` of each side when the answer was given: when either side's
+    compared fields change, the decision no longer applies and the pair is asked again."""
+
+    __tablename__ = "linkage_decision"
+    __table_args__ = (UniqueConstraint("entity", "a_source", "a_external_id", "b_source", "b_external_id"),)
+
     same: Mapped[bool] = mapped_column(Boolean)
     decided_by: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
 
 
-class LinkageReviewPair(Base):
+class LinkageReviewPair(_Pair, Base):
     """A pair waiting for a reviewer, as the last run scored it, with its field-by-field evidence."""
 
     __tablename__ = "linkage_review_pair"
-    __table_args__ = (UniqueConstraint("entity", "a_source", "a_external_id", "b_source", "b_external_id"),)
+    __table_args__ = (UniqueConstraint("entity", "a_source", "a_external_id", "b_source", "b_external_id"),
+                      Index("ix_linkage_review_pair_entity", "entity"))
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    entity: Mapped[str] = mapped_column(String(20), index=True)
-    a_source: Mapped[str] = mapped_column(String(100))
-    a_external_id: Mapped[str] = mapped_column(String(300))
-    b_source: Mapped[str] = mapped_column(String(100))
-    b_external_id: Mapped[str] = mapped_column(String(300))
-    a_hash: Mapped[str] = mapped_column(String(64))
-    b_hash: Mapped[str] = mapped_column(String(64))
     probability: Mapped[float] = mapped_column(Float)
     weight: Mapped[float] = mapped_column(Float)
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
