@@ -485,10 +485,13 @@ def _order(query: SearchQuery, plan: Plan) -> list[str]:
     return ["name", "key"]
 
 
-def _select(query: SearchQuery, plan: Plan, dialect: Dialect, limit: int, offset: int, total: bool = False) -> str:
-    """The page; with ``total``, each row also carries the number of hits (``count(*) OVER ()``)."""
+def _select(query: SearchQuery, plan: Plan, dialect: Dialect, limit: int, offset: int, total: bool = False,
+            carried: str | None = None) -> str:
+    """The page; with ``total``, each row also carries the number of hits (``count(*) OVER ()``);
+    with ``carried`` (a one-value SELECT, service at location unit only), that value as ``total``."""
     extra = "".join([f", {plan.distance} AS distance" if plan.distance else "",
-                     f", {plan.rank} AS rank" if plan.rank else ""])
+                     f", {plan.rank} AS rank" if plan.rank else "",
+                     f", ({carried}) AS total" if carried else ""])
     counted = ", count(*) OVER () AS total" if total else ""
     order = ", ".join(dialect.name_order() if key == "name" else key for key in _order(query, plan))
     paging = f"LIMIT {plan.bind(limit)} OFFSET {plan.bind(offset)}"
@@ -548,13 +551,28 @@ def search(session: Session, query: SearchQuery, dialect: Dialect) -> SearchResu
                                       plan.params))
         total = int(ranked[0].total) if ranked else 0 if offset == 0 else count(session, query, dialect)
         return _result(query, ranked, total)
-    total = count(session, query, dialect)
+    counted = cell_count_sql(query, dialect) if per_page > 0 and query.sort == "distance" else None
+    first = min(FIRST_STEP_M, query.proximity or FIRST_STEP_M)
+    found: list[Any] | None = None
+    if counted is not None:
+        # The count rides along with the first radius's page: one statement (and, on
+        # PostgreSQL, one round trip) fewer when that page is full, as it is in a town.
+        plan = build(session, query, dialect, first)
+        found = list(session.execute(plan.statement(_select(query, plan, dialect, per_page, offset, carried=counted)),
+                                     plan.params))
+        total = int(found[0].total) if found else int(session.execute(text(counted)).scalar_one())
+    else:
+        total = count(session, query, dialect)
     wanted = min(total, offset + per_page) - offset
     if wanted <= 0:
         return SearchResult([], total)
-    found: list[Any] | None = None
+    if found is not None and (len(found) >= wanted or first == query.proximity):
+        return _result(query, found, total)
+    found = None
     if query.sort == "distance" and query.point is not None and total > STEP_WHEN_MORE_THAN:
         for radius in _steps(query.proximity):
+            if counted is not None and radius <= first:
+                continue  # tried above
             plan = build(session, query, dialect, radius)
             found = list(session.execute(plan.statement(_select(query, plan, dialect, per_page, offset)), plan.params))
             if len(found) >= wanted:

@@ -518,8 +518,13 @@ def test_radius_counts_stay_exact_as_services_move_in_and_out(backend: SearchBac
     def run(**query: object) -> SearchResult:
         return backend.search(session, SearchQuery(**query))  # type: ignore[arg-type]
 
+    located = next(d for d in replacements if d.latitude is not None and d.longitude is not None)
+    at_one = GeoPoint(located.latitude, located.longitude)  # type: ignore[arg-type]
     for fields in ({"point": HERE, "proximity": 16000, "sort": "distance", "per_page": 20},
-                   {"point": GeoPoint(*away(5000, -3000)), "proximity": 9000, "sort": "distance", "per_page": 5}):
+                   {"point": GeoPoint(*away(5000, -3000)), "proximity": 9000, "sort": "distance", "per_page": 5},
+                   # a page the first, smallest radius already fills (its count rides along)
+                   {"point": at_one, "proximity": 16000, "sort": "distance", "per_page": 1},
+                   {"point": at_one, "proximity": 300, "sort": "distance", "per_page": 1, "page": 2}):
         assert check_over(run, list(documents.values()), dict(fields)).total > 0
 
 
