@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Text, and_, or_, select, type_coerce
+from sqlalchemy import Connection, Text, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.models.hsds import (
@@ -342,11 +342,13 @@ class _Terms:
 
     def __init__(self, connection: Connection, service_ids: Sequence[str]):
         self.direct: dict[str, set[str]] = defaultdict(set)
+        # link_entity is checked here, not in the WHERE: given both, PostgreSQL with the statistics
+        # of a table a harvest is filling can pick the link_entity index and filter every attribute.
         for row in connection.execute(
-                select(Attribute.link_id, Attribute.taxonomy_term_id)
-                .where(and_(Attribute.link_entity == "service",
-                            among(Attribute.link_id, service_ids, connection.dialect)))):
-            self.direct[row.link_id].add(row.taxonomy_term_id)
+                select(Attribute.link_id, Attribute.taxonomy_term_id, Attribute.link_entity)
+                .where(among(Attribute.link_id, service_ids, connection.dialect))):
+            if row.link_entity == "service":
+                self.direct[row.link_id].add(row.taxonomy_term_id)
         self.terms: dict[str, Any] = {}
         wanted = {term for terms in self.direct.values() for term in terms}
         while wanted:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import gc
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -25,12 +26,13 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.geo.geocoder import AddressGeocoder
+from app.models.base import Base
 from app.models.staging import HarvestRun, Source, StagedRecord
 from app.services.geocode import fill_coordinates
 from app.services.publish import RecordError, Written, insert_rows, publish, unpublish, update_rows
@@ -42,6 +44,7 @@ BATCH = 500
 PAGE_CACHE_MB = 128  # SQLite page cache while harvesting (see _larger_page_cache)
 STALE_RUN = datetime.timedelta(hours=6)
 OUTCOMES = ("new", "updated", "unchanged", "withdrawn", "quarantined")
+log = logging.getLogger(__name__)
 
 
 class HarvestBusy(RuntimeError):
@@ -117,10 +120,12 @@ def harvest(session: Session, source: Source, run: HarvestRun, feed: Feed | Call
         feed = feed() if callable(feed) else feed
         if hasattr(feed, "prepare_for"):  # the feed hashes and scopes its records as it reads them
             setattr(feed, "prepare_for", Preparation(source.name, partial(_known_hashes, session, source)))  # noqa: B010
+        statistics = _FreshStatistics(session)
         with _collecting_per_batch() as collect, _larger_page_cache(session):
             for batch in _batches(feed.records(), BATCH):
                 _stage_batch(session, source, run, batch, now, seen, summary, written, geocoder)
                 collect()
+                statistics.after(sum(summary.counts[k] for k in ("new", "updated", "quarantined")))
                 if progress:
                     progress(len(batch))
         if getattr(feed, "not_modified", False):
@@ -189,6 +194,48 @@ def _larger_page_cache(session: Session) -> Iterator[None]:
         with suppress(SQLAlchemyError):  # a failed transaction must not hide the harvest's own error
             for name, value in previous.items():
                 connection.exec_driver_sql(f"PRAGMA {name} = {value}")
+
+
+class _FreshStatistics:
+    """On PostgreSQL, ANALYZE the tables a harvest fills each time it has written ``growth`` times
+    as many records as at the last time (from ``ANALYZE_FROM`` records on).
+
+    The planner judges a table by its last statistics, and a first harvest starts from empty
+    tables: it then reads ``staged_record WHERE source_id = ? AND external_id IN (...)`` through
+    the source_id index and filters every record of the source, and a service's attributes
+    through the link_entity index, every batch: 300 ms a batch at 20,000 records and growing
+    with the square of the feed. ANALYZE inside the transaction counts the rows it has written,
+    so the plans use the (source, external id) and link_id indexes again. A harvest of 100,000
+    records analyses four times; each is a savepoint, so a refusal costs no more than the plans."""
+
+    ANALYZE_FROM = 1000
+
+    def __init__(self, session: Session, growth: int = 4):
+        self.session = session
+        self.growth = growth
+        self.enabled = session.get_bind().dialect.name == "postgresql"
+        self.next_at = self.ANALYZE_FROM
+
+    def after(self, written: int) -> None:
+        if not self.enabled or written < self.next_at:
+            return
+        self.next_at = written * self.growth
+        try:
+            with self.session.begin_nested():
+                for table in _filled_tables():
+                    self.session.execute(text(f'ANALYZE "{table}"'))
+        except SQLAlchemyError:
+            log.warning("Could not ANALYZE the harvested tables; the harvest goes on with older statistics",
+                        exc_info=True)
+            self.enabled = False
+
+
+def _filled_tables() -> list[str]:
+    """The tables a harvest writes many rows to: staging, the golden HSDS tables and the search index."""
+    modules = {"app.models.hsds", "app.models.search"}
+    tables = {table.name for mapper in Base.registry.mappers if mapper.class_.__module__ in modules
+              for table in mapper.tables}
+    return ["staged_record", *sorted(tables)]
 
 
 def _count_unchanged(session: Session, source: Source, summary: RunSummary) -> None:

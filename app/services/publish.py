@@ -36,6 +36,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.models import Base
@@ -457,10 +458,34 @@ def _update_statement(table: Table, dialect: Dialect, keys: tuple[str, ...]) -> 
 
 
 def insert_rows(connection: Connection, table: Table, keys: tuple[str, ...], rows: Sequence[Row]) -> None:
-    """INSERT ``rows`` (dicts; a key they lack is NULL) into the columns ``keys`` of ``table``, in one executemany."""
-    if rows:
-        statement = _insert_statement(table, connection.dialect, keys)
+    """INSERT ``rows`` (dicts; a key they lack is NULL) into the columns ``keys`` of ``table``, in one
+    executemany (SQLite) or one COPY (PostgreSQL: ``_copy_rows``)."""
+    if not rows:
+        return
+    statement = _insert_statement(table, connection.dialect, keys)
+    if connection.dialect.name == "postgresql":
+        _copy_rows(connection, table, statement, rows)
+    else:
         connection.exec_driver_sql(statement.sql, statement.parameters(rows))  # type: ignore[arg-type]
+
+
+def _copy_rows(connection: Connection, table: Table, statement: DriverStatement, rows: Sequence[Row]) -> None:
+    """``COPY table (columns) FROM STDIN`` on the connection's own psycopg connection, in its transaction.
+
+    An executemany of INSERTs is one bind, execute and reply per row, even pipelined: a third of
+    a harvest's time on PostgreSQL. COPY streams the rows as one statement; the values are the
+    ones the INSERT would bind (the same conversions), and a failure is raised as SQLAlchemy
+    would raise it (an ``IntegrityError`` for a broken reference ...)."""
+    quote = connection.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(key) for key in statement.keys)}) FROM STDIN"
+    driver = connection.connection.driver_connection
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+            for values in statement.parameters(rows):
+                copy.write_row(values)
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=connection.dialect) from exc
 
 
 def update_rows(connection: Connection, table: Table, keys: tuple[str, ...], rows: Sequence[Row]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from app.models.hsds import Location, Service
@@ -201,3 +201,19 @@ def test_locations_without_coordinates_get_their_postcodes_point(session: Sessio
     assert placed is not None and placed.latitude is not None
     postcode = addresses[target["id"]]["postal_code"]
     assert abs(placed.latitude - 53.8) < 0.3, postcode  # somewhere in Leeds, from the postcode table
+
+
+def test_on_postgresql_a_growing_harvest_refreshes_the_planners_statistics(
+        session: Session, package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ANALYZE runs inside the harvest's transaction and counts the rows it has written so far:
+    without it a first harvest's lookups are planned for the empty tables it started from."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the planner statistics are PostgreSQL's")
+    monkeypatch.setattr("app.services.harvest._FreshStatistics.ANALYZE_FROM", 1)
+    registry.add_source(session, "copy", "hsds_tabular", str(package))
+    summary = _run(session, "copy", TabularFeed(package))
+    assert summary.status == "succeeded"
+    staged = session.scalar(select(func.count()).select_from(StagedRecord))
+    estimated = session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'staged_record'")).scalar_one()
+    # the first ANALYZE came after the first batch, which held the whole (small) package
+    assert estimated == staged
