@@ -150,18 +150,22 @@ def _names(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.i
     overlap = np.zeros(left.size, dtype=np.float64)
     rest = np.flatnonzero(~missing & ~exact)
     if rest.size:
-        a, b = left[rest], right[rest]
+        # Each distinct pair of word sets is scored once: many pairs repeat one (every service at one venue).
+        combined = sets[left[rest]] * (int(sets.max()) + 1) + sets[right[rest]]
+        _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+        a, b = left[rest][first], right[rest][first]
         # Prefilter in C: names sharing less than NAME_PREFILTER of their characters (token-set ratio) cannot reach
         # the "close" overlap, so the word-by-word comparison is skipped for them (most random and blocked pairs).
         ratio = process.cpdist(
             [keys[i] for i in a.tolist()], [keys[j] for j in b.tolist()], scorer=fuzz.token_set_ratio, workers=-1
         )
         hopeful = np.flatnonzero(np.asarray(ratio) >= NAME_PREFILTER * 100)
-        scores = [
+        distinct = np.zeros(first.size, dtype=np.float64)
+        distinct[hopeful] = [
             _soft_overlap(tokens[i], tokens[j], idf, float(totals[i] + totals[j]))
             for i, j in zip(a[hopeful].tolist(), b[hopeful].tolist(), strict=True)
         ]
-        overlap[rest[hopeful]] = scores
+        overlap[rest] = distinct[inverse.ravel()]
     return _select(missing, [exact, overlap >= NAME_VERY_CLOSE, overlap >= NAME_CLOSE], default=4)
 
 
