@@ -110,6 +110,14 @@ def cluster(
     return Clustering(_stable_ids(keys, list(members.values()), previous or {}, namespace), conflicts)
 
 
+def components(size: int, pairs: Iterable[tuple[int, int]]) -> list[int]:
+    """For each index ``0..size-1``, a representative of its connected component under ``pairs``."""
+    reach = _Clusters(size)
+    for a, b in pairs:
+        reach.join(a, b)
+    return [reach.find(i) for i in range(size)]
+
+
 def _relevant(
     size: int,
     must_link: Sequence[tuple[int, int]],
@@ -118,15 +126,10 @@ def _relevant(
 ) -> list[tuple[int, int]]:
     """The cannot-links whose two ends some chain of links could join: only those can ever stop a join.
 
-    Hard rules give a cannot-link for every pair they block (hundreds of thousands at scale), almost all between
-    records no link connects; leaving those out keeps each cluster's list of forbidden partners short.
+    Hard rules give a cannot-link for every pair they block (millions at scale), almost all between records no
+    link connects; leaving those out keeps each cluster's list of forbidden partners short.
     """
-    reach = _Clusters(size)
-    for a, b in must_link:
-        reach.join(a, b)
-    for a, b, _ in links:
-        reach.join(a, b)
-    roots = [reach.find(i) for i in range(size)]
+    roots = components(size, [*must_link, *((a, b) for a, b, _ in links)])
     return [(a, b) for a, b in cannot_link if roots[a] == roots[b]]
 
 

@@ -47,6 +47,8 @@ GENERIC_WORDS = frozenset(
 # An apostrophe joins ("Morton's" -> "mortons"); every other non-alphanumeric character separates words.
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+_NON_WORD_KEEPING_COMMAS = re.compile(r"[^0-9a-z,\-]+")
+_AROUND_HYPHEN = re.compile(r"\s*-+\s*")
 
 
 def fold(text: str | None) -> str:
@@ -59,6 +61,17 @@ def fold(text: str | None) -> str:
     text = text.lower().replace("&", " and ").replace("+", " and ")
     text = _APOSTROPHES.sub("", text)
     return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def _fold_keeping_commas(text: str | None) -> str:
+    """``fold`` that keeps commas and hyphens, for reading address lines into segments."""
+    if not text:
+        return ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _APOSTROPHES.sub("", text.lower().replace("&", " and ").replace("+", " and "))
+    return _NON_WORD_KEEPING_COMMAS.sub(" ", text)
 
 
 def _join_initials(words: list[str]) -> list[str]:
@@ -322,8 +335,9 @@ def _segments(lines: tuple[str, ...], name: str | None) -> tuple[str, ...]:
     own = fold(name)
     segments = []
     for line in lines:
-        for part in (line or "").split(","):
-            text = "-".join(fold(piece) for piece in part.split("-")).strip("- ")  # keeps "1-30"
+        # One pass per line, as ``fold`` but keeping commas (segment breaks) and hyphens (ranges such as "1-30").
+        for part in _fold_keeping_commas(line).split(","):
+            text = _AROUND_HYPHEN.sub("-", part).strip("- ")
             text = " ".join(_SUB_PREMISES.sub(" ", _ORDINAL_FLOOR.sub(" ", text)).split())
             if text and " ".join(text.replace("-", " ").split()) != own:
                 segments.append(text)

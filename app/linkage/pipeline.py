@@ -13,7 +13,7 @@ import numpy as np
 
 from app.linkage.bands import BANDS, Band, Thresholds
 from app.linkage.blocking import BlockingStats, candidate_pairs
-from app.linkage.clustering import cluster
+from app.linkage.clustering import cluster, components
 from app.linkage.features import features
 from app.linkage.records import Entity, Key, LinkRecord
 from app.linkage.scoring import RULES, Model, compare, estimate_u, hard_rule_codes, train
@@ -151,7 +151,11 @@ def link(
     links = list(zip(left[merge_rows].tolist(), right[merge_rows].tolist(), weights[merge_rows].tolist(), strict=True))
     must = [pair for pair, same in decided.items() if same]
     cannot = [pair for pair, same in decided.items() if not same]
-    cannot += zip(left[kept_apart].tolist(), right[kept_apart].tolist(), strict=True)
+    # Only rule-kept-apart pairs that links could join matter to clustering; filtering the rest here, in numpy,
+    # spares building millions of tuples.
+    roots = np.array(components(len(keys), [*must, *((a, b) for a, b, _ in links)]), dtype=np.int64)
+    joinable = kept_apart & (roots[left] == roots[right])
+    cannot += zip(left[joinable].tolist(), right[joinable].tolist(), strict=True)
     clustering = cluster(keys, links, must_link=must, cannot_link=cannot, previous=previous, one_per_source=link_only)
 
     shown = np.flatnonzero((band_codes < 2) | (thresholds.codes(probabilities) < 2))
