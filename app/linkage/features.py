@@ -33,6 +33,7 @@ class Features:
     latitudes: npt.NDArray[np.float64]  # NaN when unknown
     longitudes: npt.NDArray[np.float64]
     phones: list[frozenset[str]]
+    domains: list[frozenset[str]]  # the web domain as a set of one, for the comparison shared with phones
     shared_phones: frozenset[str]
     shared_domains: frozenset[str]
     registrations: list[dict[str, frozenset[str]]]  # scheme -> ids
@@ -75,6 +76,7 @@ def features(records: Sequence[LinkRecord]) -> Features:
         latitudes=np.array([np.nan if r.latitude is None else r.latitude for r in records], dtype=np.float64),
         longitudes=np.array([np.nan if r.longitude is None else r.longitude for r in records], dtype=np.float64),
         phones=[frozenset(r.phones) for r in records],
+        domains=[frozenset((r.domain,)) if r.domain else frozenset() for r in records],
         shared_phones=norm.shared_values((r.source, r.phones) for r in records),
         shared_domains=norm.shared_values(
             ((r.source, (r.domain,) if r.domain else ()) for r in records), min_records=6

@@ -294,7 +294,6 @@ def compare(feats: Features, pairs: Pairs, entity: Entity) -> Levels:
     """The comparison level of every field (``ENTITY_FIELDS[entity]``) for every pair, as a (pairs, fields) array."""
     left, right = pairs
     columns: list[Levels] = []
-    domains = [frozenset((r.domain,)) if r.domain else frozenset() for r in feats.records]
     codes = feats.codes
     for comparison in ENTITY_FIELDS[entity]:
         field = comparison.field
@@ -314,7 +313,7 @@ def compare(feats: Features, pairs: Pairs, entity: Entity) -> Levels:
         elif field == "phone":
             columns.append(_shared_sets(feats.phones, codes["phone"], feats.shared_phones, left, right))
         elif field == "domain":
-            columns.append(_shared_sets(domains, codes["domain"], feats.shared_domains, left, right))
+            columns.append(_shared_sets(feats.domains, codes["domain"], feats.shared_domains, left, right))
         elif field == "registration":
             columns.append(_registrations(feats, left, right))
         elif field == "parents":
