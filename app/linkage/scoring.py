@@ -8,10 +8,14 @@ plus the sum over its fields. Because every bit comes from one named field level
 Estimation, without labels:
 
 - ``u`` comes from random pairs of records (almost all non-matches), with one pseudo-count per level so a level
-  never seen at random gets a large but finite weight. It is held fixed afterwards: random pairs measure it better
-  than EM can on candidate pairs, which are enriched for matches.
+  never seen at random gets a large but finite weight; for fields in ``LOCAL_U_FIELDS`` from random pairs of
+  neighbours. For organisations and services it is held fixed afterwards: random pairs measure it better than EM
+  can on candidate pairs, which are enriched for matches. For locations EM re-estimates it (``link(fit_u=...)``):
+  a location's non-matching candidates are its neighbours, whose agreement random pairs understate.
 - ``m`` and the prior (share of candidate pairs that match) come from expectation-maximisation over the candidate
-  pairs, run on the distinct level patterns with their counts (a few hundred patterns however many pairs).
+  pairs, run on the distinct level patterns with their counts (a few hundred patterns however many pairs). Levels
+  in a comparison's ``fixed_m`` keep the share the field's meaning gives them (a place's postcode differs between
+  two of its listings only by a typo), so EM cannot learn "same organisation" where it should learn "same place".
 - Reviewers' decisions, when given, are labelled pairs: their posterior is clamped to 1 or 0 and each counts as
   ``label_weight`` unlabelled pairs, so a few dozen answers move ``m`` where the unlabelled data are ambiguous.
 
