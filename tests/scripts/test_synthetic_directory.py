@@ -110,6 +110,17 @@ def test_branches_share_an_organisation_but_not_a_location(directory: Path) -> N
     assert sum(1 for s in sites.values() if len(s) >= 2) >= 3
 
 
+def test_one_address_is_one_place(directory: Path) -> None:
+    """Two location truths at one postcode and house number would be records nobody could tell apart."""
+    locations = _truth(directory, "location")
+    places: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in _rows(directory / "council.csv"):
+        number = row["Address line 1"].split(" ", 1)[0]
+        if number.isdigit():
+            places[(row["Post code"], number)].add(locations[("council", row["Service ref"])])
+    assert places and all(len(truths) == 1 for truths in places.values())
+
+
 def test_rows_read_through_the_importer_without_losing_a_value(directory: Path) -> None:
     """Phones, postcodes, web addresses and emails in every format the generator writes are
     accepted by the importer's normalisation: nothing is quarantined or left out with a note
