@@ -160,9 +160,10 @@ def review_list(entity: str | None, limit: int, as_json: bool) -> None:
     for pair in pairs[:limit]:
         evidence = ", ".join(f"{e['field']} {e['level']} {e['weight']:+.1f}" for e in pair["evidence"]
                              if e["weight"])
+        a, b = pair["a"], pair["b"]
         click.echo(f"{pair['id']:6d} {pair['entity']:12} p={pair['probability']:.2f} "
-                   f"{pair['a']['source']}/{pair['a']['external_id']} ~ {pair['b']['source']}/"
-                   f"{pair['b']['external_id']}\n       {evidence}")
+                   f"{a['name'] or '?'!r} ({a['source']}/{a['external_id']}) ~ "
+                   f"{b['name'] or '?'!r} ({b['source']}/{b['external_id']})\n       {evidence}")
 
 
 def _decide(pair_id: int, same: bool) -> None:

@@ -102,6 +102,8 @@ class LinkageReviewPair(_Pair, Base):
     __table_args__ = (UniqueConstraint("entity", "a_source", "a_external_id", "b_source", "b_external_id"),
                       Index("ix_linkage_review_pair_entity", "entity"))
 
+    a_name: Mapped[str | None] = mapped_column(Text)  # what a reviewer recognises the records by
+    b_name: Mapped[str | None] = mapped_column(Text)
     probability: Mapped[float] = mapped_column(Float)
     weight: Mapped[float] = mapped_column(Float)
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)

@@ -197,7 +197,7 @@ def _link_entity(session: Session, run: LinkageRun, last: LinkageRun | None, row
         found, queue, held = _names_must_agree(result, [r.key for r in records], previous, options.service_names)
     clusters_of = _singletons_keep_their_ids(found)
     _store_members(session, run, rows, entity, clusters_of, hashes)
-    _store_queue(session, run, entity, queue, hashes)
+    _store_queue(session, run, rows, entity, queue, hashes)
     counts = {**result.counts, "review_waiting": len(queue), "decisions_outdated": stale, "held_for_review": held,
               "input_digest": digest, "rescored": len(records),
               "golden_records": len(set(clusters_of.values())),
@@ -274,11 +274,22 @@ def _store_members(session: Session, run: LinkageRun, rows: Rows, entity: Entity
         session.execute(insert(LinkageMember), values[start:start + 5000])
 
 
-def _store_queue(session: Session, run: LinkageRun, entity: Entity, queue: Iterable[Any],
+def _label(data: Mapping[str, Any]) -> str | None:
+    """A record's name, or for a location without one its first address line and postcode."""
+    if data.get("name"):
+        return str(data["name"])
+    address = next(iter(data.get("addresses") or ()), None)
+    if isinstance(address, Mapping):
+        return ", ".join(str(address[k]) for k in ("address_1", "postal_code") if address.get(k)) or None
+    return None
+
+
+def _store_queue(session: Session, run: LinkageRun, rows: Rows, entity: Entity, queue: Iterable[Any],
                  hashes: Mapping[Key, str]) -> None:
     session.execute(delete(LinkageReviewPair).where(LinkageReviewPair.entity == entity))
     values = [{"entity": entity, "a_source": p.a[0], "a_external_id": p.a[1], "b_source": p.b[0],
                "b_external_id": p.b[1], "a_hash": hashes[p.a], "b_hash": hashes[p.b],
+               "a_name": _label(rows[entity][p.a].data), "b_name": _label(rows[entity][p.b].data),
                "probability": round(p.probability, 6), "weight": p.weight, "linkage_run_id": run.id,
                "evidence": [{"field": e.field, "level": e.level, "weight": round(e.weight, 3)} for e in p.evidence]
                + ([{"field": "rule", "level": p.rule, "weight": 0.0}] if p.rule else [])}
@@ -317,8 +328,8 @@ def review_pairs(session: Session, entity: str | None = None) -> list[dict[str, 
 
 def describe_pair(pair: LinkageReviewPair) -> dict[str, Any]:
     return {"id": pair.id, "entity": pair.entity, "probability": pair.probability, "weight": pair.weight,
-            "a": {"source": pair.a_source, "external_id": pair.a_external_id},
-            "b": {"source": pair.b_source, "external_id": pair.b_external_id},
+            "a": {"source": pair.a_source, "external_id": pair.a_external_id, "name": pair.a_name},
+            "b": {"source": pair.b_source, "external_id": pair.b_external_id, "name": pair.b_name},
             "evidence": pair.evidence}
 
 

@@ -99,6 +99,9 @@ def test_review_from_the_command_line(linked: tuple[CliRunner, Flask]) -> None:
     runner, _app = linked
     listed = json.loads(runner.invoke(main, ["linkage", "review", "list", "--entity", "organization", "--json"]).output)
     assert listed and all(p["entity"] == "organization" and p["evidence"] for p in listed)
+    assert all(p["a"]["name"] and p["b"]["name"] for p in listed)
+    text = runner.invoke(main, ["linkage", "review", "list", "--entity", "organization", "--limit", "1"]).output
+    assert f"{listed[0]['a']['name']!r} ({listed[0]['a']['source']}/" in text
     rejected = runner.invoke(main, ["linkage", "review", "reject", str(listed[0]["id"])])
     assert rejected.exit_code == 0 and "are different" in rejected.output
     again = json.loads(runner.invoke(main, ["linkage", "review", "list", "--entity", "organization", "--json"]).output)

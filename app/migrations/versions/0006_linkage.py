@@ -79,6 +79,8 @@ def upgrade() -> None:
     sa.Column('b_external_id', sa.String(length=300), nullable=False),
     sa.Column('a_hash', sa.String(length=64), nullable=False),
     sa.Column('b_hash', sa.String(length=64), nullable=False),
+    sa.Column('a_name', sa.Text(), nullable=True),
+    sa.Column('b_name', sa.Text(), nullable=True),
     sa.Column('probability', sa.Float(), nullable=False),
     sa.Column('weight', sa.Float(), nullable=False),
     sa.Column('evidence', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
