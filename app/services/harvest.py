@@ -203,8 +203,8 @@ class _FreshStatistics:
     The planner judges a table by its last statistics, and a first harvest starts from empty
     tables: it then reads ``staged_record WHERE source_id = ? AND external_id IN (...)`` through
     the source_id index and filters every record of the source, and a service's attributes
-    through the link_entity index, every batch: 300 ms a batch at 20,000 records and growing
-    with the square of the feed. ANALYZE inside the transaction counts the rows it has written,
+    through the link_entity index: 300 ms a batch at 20,000 records, more with every batch, so
+    quadratic in the feed. ANALYZE inside the transaction counts the rows it has written,
     so the plans use the (source, external id) and link_id indexes again. A harvest of 100,000
     records analyses four times; each is a savepoint, so a refusal costs no more than the plans."""
 

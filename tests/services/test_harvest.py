@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +30,11 @@ def package(tmp_path: Path) -> Path:
     return copy
 
 
-def _run(session: Session, name: str, feed: Any, incremental: bool = False) -> RunSummary:
+def _run(session: Session, name: str, feed: Any, incremental: bool = False,
+         progress: Callable[[int], None] | None = None) -> RunSummary:
     source = registry.get_source(session, name)
     run = start_run(session, source, incremental, registry.utcnow())
-    return harvest(session, source, run, feed)
+    return harvest(session, source, run, feed, progress=progress)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -217,3 +218,19 @@ def test_on_postgresql_a_growing_harvest_refreshes_the_planners_statistics(
     estimated = session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'staged_record'")).scalar_one()
     # the first ANALYZE came after the first batch, which held the whole (small) package
     assert estimated == staged
+
+
+def test_on_sqlite_a_harvest_gives_back_the_connections_cache_and_memory_map(session: Session, package: Path) -> None:
+    """While harvesting, SQLite gets a larger page cache and no memory map (the map would count
+    every staged payload read in the process's memory); searches afterwards get theirs back."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's connection settings")
+    connection = session.connection()
+    before = [connection.exec_driver_sql(f"PRAGMA {name}").scalar_one() for name in ("cache_size", "mmap_size")]
+    seen: list[Any] = []
+    registry.add_source(session, "copy", "hsds_tabular", str(package))
+    _run(session, "copy", TabularFeed(package), progress=lambda _n: seen.append(
+        connection.exec_driver_sql("PRAGMA mmap_size").scalar_one()))
+    assert seen and set(seen) == {0}
+    after = [connection.exec_driver_sql(f"PRAGMA {name}").scalar_one() for name in ("cache_size", "mmap_size")]
+    assert after == before
