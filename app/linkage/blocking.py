@@ -51,7 +51,7 @@ def record_keys(feats: Features, index: int) -> set[str]:
     postcode = feats.postcodes[index]
     if postcode.full:
         keys.add(f"pc:{postcode.full}")
-    rare = feats.weights.rarest(feats.name_tokens[index], 2)
+    rare = feats.rare_tokens[index]
     area = postcode.sector or record.locality or postcode.full
     if area and rare:
         keys.add(f"sx:{area}:{norm.soundex(rare[0])}")

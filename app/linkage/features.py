@@ -25,6 +25,7 @@ class Features:
     sources: npt.NDArray[np.int32]  # a small integer per source, for link-only filtering
     name_keys: list[str]  # distinctive words in order ("leeds mind")
     name_tokens: list[frozenset[str]]
+    rare_tokens: list[tuple[str, ...]]  # each record's two rarest distinctive words, rarest first (for blocking)
     name_weight_totals: npt.NDArray[np.float64]  # sum of the IDF weights of each record's distinctive words
     weights: norm.TokenWeights
     idf: dict[str, float]  # every name word's weight, looked up in the comparison loops
@@ -60,6 +61,10 @@ def features(records: Sequence[LinkRecord]) -> Features:
             by_scheme.setdefault(scheme, set()).add(ident)
         registrations.append({scheme: frozenset(ids) for scheme, ids in by_scheme.items()})
     postcodes = [_postcode(r) for r in records]
+    rarest: dict[frozenset[str], tuple[str, ...]] = {}  # many records share a name: sort its words once
+    for words in tokens:
+        if words not in rarest:
+            rarest[words] = tuple(weights.rarest(words, 2))
     streets = [norm.street_text(r.address, r.name) for r in records]
     postcode_codes = integer_codes([p.full for p in postcodes])
     number_codes = integer_codes([r.house_number for r in records])
@@ -68,6 +73,7 @@ def features(records: Sequence[LinkRecord]) -> Features:
         sources=sources,
         name_keys=[p.key for p in parts],
         name_tokens=tokens,
+        rare_tokens=[rarest[words] for words in tokens],
         name_weight_totals=np.array([sum(weights.weight(t) for t in ts) for ts in tokens], dtype=np.float64),
         weights=weights,
         idf={word: weights.weight(word) for word in weights.counts},

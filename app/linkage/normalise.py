@@ -379,6 +379,7 @@ def street_text(lines: Iterable[str], name: str | None = None) -> str:
 _SOUNDEX = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556")
 
 
+@lru_cache(maxsize=65536)  # pure, and blocking asks for the same few thousand words again and again
 def soundex(word: str) -> str:
     """American Soundex of a folded word ("robert" -> "r163"): spelling variants share a blocking key."""
     word = "".join(ch for ch in word if ch.isalpha())
