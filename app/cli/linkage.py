@@ -194,3 +194,35 @@ def review_accept(pair_id: int) -> None:
 def review_reject(pair_id: int) -> None:
     """PAIR_ID is two things: keep the records apart for good."""
     _decide(pair_id, False)
+
+
+@linkage_group.command("override")
+@with_appcontext
+@click.argument("golden_id")
+@click.argument("field")
+@click.argument("value", required=False)
+@click.option("--clear", is_flag=True, help="Remove the override: the sources decide again.")
+def override_command(golden_id: str, field: str, value: str | None, clear: bool) -> None:
+    """Set FIELD of golden record GOLDEN_ID to VALUE whatever the sources say (VALUE as JSON if it parses, else
+    text); --clear removes it. The next `waymark linkage run` publishes it."""
+    if clear == (value is not None):
+        _fail("give a VALUE or --clear (not both)")
+    parsed: Any = None
+    if value is not None:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = value
+    session = db.new_session()
+    try:
+        done = service.set_override(session, golden_id, field, parsed, set_by="cli")
+        session.commit()
+    except service.LinkageError as error:
+        _fail(str(error))
+    finally:
+        session.close()
+    if clear:
+        click.echo(f"{done['entity']} {golden_id}: {field} " + ("follows the sources again" if done["removed"]
+                                                               else "had no override"))
+    else:
+        click.echo(f"{done['entity']} {golden_id}: {field} = {json.dumps(parsed)} from the next linkage run")

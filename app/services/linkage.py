@@ -354,6 +354,35 @@ def decide(session: Session, pair_id: int, same: bool, decided_by: str = "mainta
             "b": keys["b_source"] + "/" + keys["b_external_id"]}
 
 
+def set_override(session: Session, golden_id: str, name: str, value: Any, set_by: str = "maintainer",
+                 clock: Callable[[], datetime.datetime] = _utcnow) -> dict[str, Any]:
+    """A maintainer's value for field ``name`` of golden record ``golden_id`` (``None`` removes it); it wins over
+    every source from the next run on. Raises LinkageError for an unknown golden id or a field that is not a value."""
+    entity = session.execute(select(LinkageMember.entity).where(LinkageMember.golden_id == golden_id)
+                             .limit(1)).scalar_one_or_none()
+    if entity is None:
+        raise LinkageError(f"no golden record with id {golden_id!r} (see `waymark linkage export`)")
+    if name in NOT_OVERRIDABLE or not name.replace("_", "").isalnum():
+        raise LinkageError(f"field {name!r} cannot be overridden (ids, references and nested lists are not values)")
+    existing = session.execute(select(LinkageOverride).where(LinkageOverride.golden_id == golden_id,
+                                                             LinkageOverride.field == name)).scalar_one_or_none()
+    if value is None:
+        if existing is not None:
+            session.delete(existing)
+        session.flush()
+        return {"golden_id": golden_id, "entity": entity, "field": name, "removed": existing is not None}
+    if existing is None:
+        existing = LinkageOverride(entity=entity, golden_id=golden_id, field=name)
+        session.add(existing)
+    existing.value, existing.set_by, existing.set_at = value, set_by, clock()
+    session.flush()
+    return {"golden_id": golden_id, "entity": entity, "field": name, "value": value}
+
+
+NOT_OVERRIDABLE = frozenset({"id", "metadata", "organization", "organization_id", "service_at_locations",
+                             "locations", "parent_organization_id"})
+
+
 # ----------------------------------------------------------------------------------------- export and evaluation
 
 

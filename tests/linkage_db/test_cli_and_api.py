@@ -77,6 +77,8 @@ def test_export_then_evaluate_against_the_demo_truth(linked: tuple[CliRunner, Fl
     (["linkage", "evaluate", "--entity", "service", "--truth", "missing.csv"], "does not exist"),
     (["linkage", "review", "accept", "999999"], "no review pair with id 999999"),
     (["linkage", "review", "reject", "many"], "'many' is not a valid integer"),
+    (["linkage", "override", "nope", "name", "Hub"], "no golden record with id 'nope'"),
+    (["linkage", "override", "nope", "name"], "give a VALUE or --clear"),
 ])
 def test_mistakes_exit_2_with_the_reason(linked: tuple[CliRunner, Flask], args: list[str], words: str) -> None:
     runner, _app = linked
@@ -136,3 +138,17 @@ def test_the_review_endpoints_are_off_unless_the_maintainer_api_is(linked: tuple
     settings = app.config["WAYMARK"]
     closed = create_app({"instance_path": settings.instance_path, "database_url": ""})
     assert closed.test_client().get("/api/maintainer/linkage/review").status_code == 404
+
+
+def test_override_from_the_command_line(linked: tuple[CliRunner, Flask], tmp_path: Path) -> None:
+    runner, _app = linked
+    out = tmp_path / "organizations.csv"
+    assert runner.invoke(main, ["linkage", "export", "--entity", "organization", "--out", str(out)]).exit_code == 0
+    with out.open(newline="", encoding="utf-8") as handle:
+        golden = next(row["golden_id"] for row in csv.DictReader(handle) if row["golden_id"])
+    done = runner.invoke(main, ["linkage", "override", golden, "email", "hello@hub.example.org"])
+    assert done.exit_code == 0 and "from the next linkage run" in done.output
+    rerun = json.loads(runner.invoke(main, ["linkage", "run", "--json"]).output)
+    assert rerun["counts"]["golden"]["published"]["organization"] >= 1
+    cleared = runner.invoke(main, ["linkage", "override", golden, "email", "--clear"])
+    assert cleared.exit_code == 0 and "follows the sources again" in cleared.output

@@ -213,3 +213,23 @@ def test_a_withdrawn_member_leaves_the_golden_record_to_the_others_under_the_sam
     assert session.get(Service, golden) is not None
     trail = session.execute(select(Metadata.updated_by).where(Metadata.resource_id == golden)).scalars().all()
     assert trail and not any(origin.startswith(f"{holder} record") for origin in trail)
+
+
+def test_a_maintainer_override_wins_and_is_traced(demo_app: Flask, session: Session) -> None:
+    linkage.run_linkage(session, _options(demo_app))
+    copies = _copies("Carers Support Group (Armley)")
+    golden = session.execute(select(LinkageMember.golden_id).where(
+        LinkageMember.external_id == _service_id(session, "leeds-cvs", copies["leeds-cvs"]))).scalar_one()
+    linkage.set_override(session, golden, "name", "Armley carers' group", "amy")
+    summary = linkage.run_linkage(session, _options(demo_app))
+    assert summary["counts"]["golden"]["published"]["service"] >= 1
+    session.expire_all()
+    assert session.get(Service, golden).name == "Armley carers' group"
+    trail = session.execute(select(Metadata.updated_by).where(Metadata.resource_id == golden,
+                                                              Metadata.field_name == "name")).scalar_one()
+    assert trail == "maintainer override"
+    with pytest.raises(linkage.LinkageError, match="cannot be overridden"):
+        linkage.set_override(session, golden, "organization_id", "x")
+    with pytest.raises(linkage.LinkageError, match="no golden record with id 'nope'"):
+        linkage.set_override(session, "nope", "name", "x")
+    assert linkage.set_override(session, golden, "name", None)["removed"] is True
