@@ -62,10 +62,18 @@ def features(records: Sequence[LinkRecord]) -> Features:
         registrations.append({scheme: frozenset(ids) for scheme, ids in by_scheme.items()})
     postcodes = [_postcode(r) for r in records]
     rarest: dict[frozenset[str], tuple[str, ...]] = {}  # many records share a name: sort its words once
+    totals: dict[frozenset[str], float] = {}
     for words in tokens:
         if words not in rarest:
             rarest[words] = tuple(weights.rarest(words, 2))
-    streets = [norm.street_text(r.address, r.name) for r in records]
+            totals[words] = sum(weights.weight(t) for t in words)
+    street_of: dict[tuple[tuple[str, ...], str], str] = {}  # every service at one venue repeats its address
+    streets = []
+    for r in records:
+        street = street_of.get((r.address, r.name))
+        if street is None:
+            street = street_of[(r.address, r.name)] = norm.street_text(r.address, r.name)
+        streets.append(street)
     postcode_codes = integer_codes([p.full for p in postcodes])
     number_codes = integer_codes([r.house_number for r in records])
     return Features(
@@ -74,7 +82,7 @@ def features(records: Sequence[LinkRecord]) -> Features:
         name_keys=[p.key for p in parts],
         name_tokens=tokens,
         rare_tokens=[rarest[words] for words in tokens],
-        name_weight_totals=np.array([sum(weights.weight(t) for t in ts) for ts in tokens], dtype=np.float64),
+        name_weight_totals=np.array([totals[words] for words in tokens], dtype=np.float64),
         weights=weights,
         idf={word: weights.weight(word) for word in weights.counts},
         streets=streets,
