@@ -121,21 +121,23 @@ def harvest(session: Session, source: Source, run: HarvestRun, feed: Feed | Call
         if hasattr(feed, "prepare_for"):  # the feed hashes and scopes its records as it reads them
             setattr(feed, "prepare_for", Preparation(source.name, partial(_known_hashes, session, source)))  # noqa: B010
         statistics = _FreshStatistics(session)
-        with _collecting_per_batch() as collect, _larger_page_cache(session):
-            for batch in _batches(feed.records(), BATCH):
-                _stage_batch(session, source, run, batch, now, seen, summary, written, geocoder)
-                collect()
-                statistics.after(sum(summary.counts[k] for k in ("new", "updated", "quarantined")))
-                if progress:
-                    progress(len(batch))
-        if getattr(feed, "not_modified", False):
-            _count_unchanged(session, source, summary)
-        summary.complete = bool(feed.complete) and not incremental
-        if summary.complete:
-            _refuse_to_empty(session, source, seen)
-            _withdraw_missing(session, source, run, seen, now, summary)
-            source.last_complete_at = now
-            _remember(source, "fingerprint", getattr(feed, "fingerprint", None))
+        # Counting and withdrawing read every staged row of the source too: still with the harvest's settings.
+        with _larger_page_cache(session):
+            with _collecting_per_batch() as collect:
+                for batch in _batches(feed.records(), BATCH):
+                    _stage_batch(session, source, run, batch, now, seen, summary, written, geocoder)
+                    collect()
+                    statistics.after(sum(summary.counts[k] for k in ("new", "updated", "quarantined")))
+                    if progress:
+                        progress(len(batch))
+            if getattr(feed, "not_modified", False):
+                _count_unchanged(session, source, summary)
+            summary.complete = bool(feed.complete) and not incremental
+            if summary.complete:
+                _refuse_to_empty(session, source, seen)
+                _withdraw_missing(session, source, run, seen, now, summary)
+                source.last_complete_at = now
+                _remember(source, "fingerprint", getattr(feed, "fingerprint", None))
         summary.status = "succeeded"
     except FeedError as exc:
         summary.status = "failed"
