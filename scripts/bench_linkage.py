@@ -198,6 +198,7 @@ def bench(
             "skipped_blocks": result.blocking.skipped_blocks,
             "skipped_pairs": result.blocking.skipped_pairs,
             "largest_kept_block": result.blocking.largest_kept_block,
+            "ruled_out_pairs": result.blocking.ruled_out_pairs,
         },
         "counts": result.counts,
     }

@@ -42,6 +42,9 @@ class BlockingStats:
     skipped_pairs: int  # pairs of those blocks that were not compared
     largest_kept_block: int
     candidate_pairs: int
+    # Pairs settled by the house-number rule before comparison (``prune_ruled_out``); a pair sharing two blocking
+    # keys is counted twice.
+    ruled_out_pairs: int = 0
 
 
 def record_keys(feats: Features, index: int) -> set[str]:
@@ -66,12 +69,21 @@ def record_keys(feats: Features, index: int) -> set[str]:
 
 
 def candidate_pairs(
-    feats: Features, *, max_block: int = 100, window: int = 3, link_only: bool = False
+    feats: Features,
+    *,
+    max_block: int = 100,
+    window: int = 3,
+    link_only: bool = False,
+    prune_ruled_out: bool = False,
 ) -> tuple[Pairs, BlockingStats]:
     """Index pairs ``(left, right)`` sharing a blocking key, each once, sorted; and what blocking did.
 
     With ``link_only`` pairs of records from the same source are dropped (linking two clean feeds, not
-    de-duplicating within one).
+    de-duplicating within one). With ``prune_ruled_out`` (locations) pairs with two different house numbers at
+    two different postcodes are dropped: the house-number rule keeps them apart whatever they score, and
+    disagreeing on postcode too they cannot score near the review band, so comparing them (most of a large
+    batch's candidates: every branch of a charity with every other) would change nothing but the time taken.
+    Pairs at one postcode are kept, to be shown when they look alike (a mistyped number).
     """
     blocks: dict[str, list[int]] = defaultdict(list)
     for index in range(len(feats)):
@@ -95,6 +107,7 @@ def candidate_pairs(
         by_size[size].append(members)
     n = max(len(feats), 1)
     codes: list[npt.NDArray[np.int64]] = []
+    ruled_out = 0
     if neighbours:
         by_size[2].extend(np.concatenate(neighbours, axis=1).T.tolist())
     for size, groups in by_size.items():
@@ -105,6 +118,10 @@ def candidate_pairs(
         if link_only:
             keep = feats.sources[low] != feats.sources[high]
             low, high = low[keep], high[keep]
+        if prune_ruled_out:
+            keep = ~_ruled_out(feats, low, high)
+            ruled_out += int(keep.size - keep.sum())
+            low, high = low[keep], high[keep]
         codes.append(low * n + high)
     unique = np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
     stats = BlockingStats(
@@ -114,8 +131,18 @@ def candidate_pairs(
         skipped_pairs=skipped_pairs,
         largest_kept_block=largest,
         candidate_pairs=int(unique.size),
+        ruled_out_pairs=ruled_out,
     )
     return (unique // n, unique % n), stats
+
+
+def _ruled_out(feats: Features, low: npt.NDArray[np.int64], high: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Pairs with two known, different house numbers and not one known postcode (see ``candidate_pairs``)."""
+    numbers, postcodes = feats.codes["house_number"], feats.codes["postcode"]
+    a, b = numbers[low], numbers[high]
+    one_postcode = (postcodes[low] >= 0) & (postcodes[low] == postcodes[high])
+    out: npt.NDArray[np.bool_] = (a >= 0) & (b >= 0) & (a != b) & ~one_postcode
+    return out
 
 
 def true_pairs(keys: Sequence[Key], truth: Mapping[Key, str], *, link_only: bool = False) -> set[tuple[int, int]]:

@@ -106,7 +106,9 @@ def link(
     if len(index) != len(keys):
         raise ValueError("record keys must be unique")
     feats = features(records)
-    (left, right), stats = candidate_pairs(feats, max_block=max_block, link_only=link_only)
+    (left, right), stats = candidate_pairs(
+        feats, max_block=max_block, link_only=link_only, prune_ruled_out=entity == "location"
+    )
 
     decided: dict[tuple[int, int], bool] = {}
     unknown = 0
