@@ -60,7 +60,8 @@ class LinkResult:
     """Clusters (key -> golden id), the pairs worth showing, counts, blocking statistics and the fitted model.
 
     ``pairs`` holds every pair in the auto-merge or review band, every decided pair, and pairs a hard rule kept
-    apart although they scored in those bands; other keep-apart pairs are only counted.
+    apart although they scored in those bands; other keep-apart pairs are only counted. (Locations with different
+    house numbers at different postcodes are settled in blocking and not even counted: see ``candidate_pairs``.)
     """
 
     clusters: dict[Key, str]
