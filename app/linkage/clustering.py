@@ -99,7 +99,10 @@ def cluster(
     links = sorted(links, key=lambda link: (-link[2], link[0], link[1]))
     must_link = list(must_link)
     clusters = _Clusters(len(keys), [key[0] for key in keys] if one_per_source else None)
-    for a, b in _relevant(len(keys), must_link, links, cannot_link):
+    cannot_link = list(cannot_link)
+    if len(cannot_link) > len(links):  # filtering costs a pass over the links: worth it only when they are fewer
+        cannot_link = _relevant(len(keys), must_link, links, cannot_link)
+    for a, b in cannot_link:
         clusters.forbid(a, b)
     conflicts = sum(not clusters.join(a, b) for a, b in must_link)
     for a, b, _ in links:

@@ -70,7 +70,7 @@ def features(records: Sequence[LinkRecord]) -> Features:
     street_of: dict[tuple[tuple[str, ...], str], str] = {}  # every service at one venue repeats its address
     streets = []
     for r in records:
-        street = street_of.get((r.address, r.name))
+        street = r.street if r.street is not None else street_of.get((r.address, r.name))
         if street is None:
             street = street_of[(r.address, r.name)] = norm.street_text(r.address, r.name)
         streets.append(street)

@@ -344,6 +344,12 @@ def _segments(lines: tuple[str, ...], name: str | None) -> tuple[str, ...]:
     return tuple(segments)
 
 
+def house_number_and_street(lines: Iterable[str], name: str | None = None) -> tuple[str | None, str]:
+    """``house_number`` and ``street_text`` of one address, reading its segments once."""
+    lines = tuple(lines)
+    return house_number(lines, name), street_text(lines, name)
+
+
 def house_number(lines: Iterable[str], name: str | None = None) -> str | None:
     """The building's number on its street: ``"Flat 3, 12 High St"`` -> ``"12"``, ``"12A Mill Rd"`` -> ``"12a"``.
 

@@ -40,6 +40,8 @@ class LinkRecord:
     registrations: tuple[tuple[str, str], ...] = ()
     country: str | None = None
     parents: tuple[str, ...] = ()
+    # The street without numbers (``normalise.street_text``), worked out with the house number; ``None``: not yet.
+    street: str | None = None
 
     @property
     def source(self) -> str:
@@ -77,12 +79,13 @@ class LinkRecord:
             if scheme and ident and str(ident).strip()
         }
         coordinates = _coordinates(latitude, longitude)
+        number, street = norm.house_number_and_street(lines, name)
         return cls(
             key=key,
             entity=entity,
             name=(name or "").strip(),
             address=lines,
-            house_number=norm.house_number(lines, name),
+            house_number=number,
             postcode=norm.postcode_parts(postcode, country).full or (postcode or "").strip().upper() or None,
             locality=norm.fold(locality),
             latitude=coordinates[0] if coordinates else None,
@@ -92,6 +95,7 @@ class LinkRecord:
             registrations=tuple(sorted(regs)),
             country=country,
             parents=tuple(sorted(set(parents))),
+            street=street,
         )
 
 
