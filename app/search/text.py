@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -29,7 +30,7 @@ _WORDS = re.compile(r"[^\W_]+")
 _APOSTROPHES = re.compile(r"['\u2019\u02bc]")
 # Letters NFKD does not decompose into a base letter plus accents.
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "\u0131": "i", "æ": "ae", "œ": "oe", "þ": "th"})
-_stemmer = snowballstemmer.stemmer("english")
+_stemmers = threading.local()  # a Snowball stemmer keeps its working state on itself: one per thread
 _stems: dict[str, str] = {}  # the pure-Python stemmer costs ~60 µs a word; documents repeat words a lot
 
 
@@ -57,7 +58,10 @@ def _fold(text: str) -> str:
 def _stem(word: str) -> str:
     stem = _stems.get(word)
     if stem is None:
-        stem = str(_stemmer.stemWord(word))
+        stemmer = getattr(_stemmers, "english", None)
+        if stemmer is None:  # shared between threads, words stemmed at once garble each other
+            stemmer = _stemmers.english = snowballstemmer.stemmer("english")
+        stem = str(stemmer.stemWord(word))
         if len(_stems) < 500_000:
             _stems[word] = stem
     return stem

@@ -251,3 +251,38 @@ def test_bad_search_input_is_a_400_naming_the_parameter(client: FlaskClient, col
     body = response.get_json()
     assert body["parameter"] == parameter
     assert words.lower() in body["error"].lower()
+
+
+def test_searches_served_at_once_stem_their_words_alike() -> None:
+    """``waymark serve`` runs threaded workers: words first met by several requests at once must
+    stem as they do one at a time (a shared Snowball stemmer garbled them, or raised: a 500)."""
+    import random
+    import threading
+
+    import snowballstemmer  # type: ignore[import-untyped]
+
+    from app.search import text
+
+    rng = random.Random(4)
+    suffixes = ("ing", "ed", "ness", "ation", "ful", "ies", "ly", "ement")
+    words = [f"{''.join(rng.choice('bcdfglmnprst') + rng.choice('aeiou') for _ in range(4))}{rng.choice(suffixes)}"
+             for _ in range(4000)]
+    reference = snowballstemmer.stemmer("english")
+    expected = {word: reference.stemWord(word) for word in words}
+    found: dict[str, str] = {}
+    failures: list[BaseException] = []
+
+    def stem(part: list[str]) -> None:
+        try:
+            for word in part:
+                found[word] = text.analyse(word)[0]
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=stem, args=(words[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert found == expected
