@@ -438,19 +438,38 @@ def _write_staged(session: Session, staging: _Staging, source: Source, run: Harv
 
 def _withdraw_missing(session: Session, source: Source, run: HarvestRun, seen: set[str],
                       now: datetime.datetime, summary: RunSummary) -> None:
-    """After a complete read: records the source no longer lists stop being served."""
+    """After a complete read: records the source no longer lists stop being served.
+
+    Each stops being served under its own id, the one it was published under one to one
+    (``normalised["id"]``), never under ``golden_id``: linkage points that at the merged
+    cluster's golden record, which the other members still serve; the next linkage run
+    merges them again without the withdrawn one."""
     rows = session.execute(
         select(StagedRecord.id, StagedRecord.external_id, StagedRecord.kind, StagedRecord.golden_id)
         .where(StagedRecord.source_id == source.id, StagedRecord.state != "withdrawn")).all()
     gone = [row for row in rows if row.external_id not in seen]
+    own = _own_ids(session, [row.id for row in gone if row.golden_id and row.kind not in SHARED_TABLES])
     for kind in reversed(KINDS):
         if kind in SHARED_TABLES:  # vocabularies other sources may use stay published
             continue
-        golden = [row.golden_id for row in gone if row.kind == kind and row.golden_id]
-        for start in range(0, len(golden), BATCH):
-            unpublish(session, kind, golden[start:start + BATCH])
+        served = [own[row.id] for row in gone if row.kind == kind and row.id in own]
+        for start in range(0, len(served), BATCH):
+            unpublish(session, kind, served[start:start + BATCH])
     ids = [row.id for row in gone]
     for start in range(0, len(ids), BATCH):
         session.execute(update(StagedRecord).where(StagedRecord.id.in_(ids[start:start + BATCH]))
                         .values(state="withdrawn", last_changed=now, run_id=run.id))
     summary.counts["withdrawn"] += len(gone)
+
+
+def _own_ids(session: Session, staged_ids: list[int]) -> dict[int, str]:
+    """Staged record id -> the id its record was published under one to one (its normalised id).
+    Read for the records withdrawn only: the normalised payloads are the biggest column."""
+    found: dict[int, str] = {}
+    for start in range(0, len(staged_ids), BATCH):
+        for staged_id, normalised in session.execute(
+                select(StagedRecord.id, StagedRecord.normalised)
+                .where(StagedRecord.id.in_(staged_ids[start:start + BATCH]))).tuples():
+            if isinstance(normalised, dict) and normalised.get("id"):
+                found[staged_id] = str(normalised["id"])
+    return found

@@ -123,6 +123,28 @@ def test_changed_removed_and_bad_rows(session: Session, package: Path) -> None:
     assert session.get(Service, quarantined.golden_id) is not None
 
 
+def test_a_withdrawn_member_of_a_merged_record_stops_only_its_own_copy(session: Session, package: Path) -> None:
+    """Linkage points a merged member's golden_id at its cluster's golden record, which other
+    members still serve: withdrawing the member takes down its own one-to-one copy only."""
+    registry.add_source(session, "copy", "hsds_tabular", str(package))
+    _run(session, "copy", TabularFeed(package))
+    services = _rows(package / "services.csv")
+    member, holder = services[0], services[1]
+    source_id = registry.get_source(session, "copy").id
+    staged = {r.external_id: r for r in session.execute(select(StagedRecord).where(
+        StagedRecord.source_id == source_id, StagedRecord.external_id.in_((member["id"], holder["id"])))).scalars()}
+    member_id, golden = staged[member["id"]].normalised["id"], staged[holder["id"]].normalised["id"]
+    staged[member["id"]].golden_id = golden  # as linkage leaves it after merging the two
+    session.flush()
+    _write(package / "services.csv", [r for r in services if r is not member])
+    summary = _run(session, "copy", TabularFeed(package))
+    assert summary.counts["withdrawn"] == 1
+    session.expire_all()
+    assert session.get(Service, member_id) is None
+    kept = session.get(Service, golden)
+    assert kept is not None and kept.name == holder["name"]
+
+
 class FailingFeed:
     """Yields some records of a real feed, then fails as a dropped connection would."""
 
