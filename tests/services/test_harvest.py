@@ -133,7 +133,8 @@ def test_a_withdrawn_member_of_a_merged_record_stops_only_its_own_copy(session: 
     source_id = registry.get_source(session, "copy").id
     staged = {r.external_id: r for r in session.execute(select(StagedRecord).where(
         StagedRecord.source_id == source_id, StagedRecord.external_id.in_((member["id"], holder["id"])))).scalars()}
-    member_id, golden = staged[member["id"]].normalised["id"], staged[holder["id"]].normalised["id"]
+    member_id, golden = (waymark_id("copy", "service", row["id"]) for row in (member, holder))
+    assert {staged[row["id"]].golden_id for row in (member, holder)} == {member_id, golden}
     staged[member["id"]].golden_id = golden  # as linkage leaves it after merging the two
     session.flush()
     _write(package / "services.csv", [r for r in services if r is not member])
