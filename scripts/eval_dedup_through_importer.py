@@ -90,10 +90,11 @@ def _answer_from_truth(env: Mapping[str, str], entity: str, truth: Mapping[tuple
                        limit: int) -> int:
     """Answer up to ``limit`` waiting pairs from the truth, as a reviewer would; returns how many were answered."""
     os.environ.update(env)
+    from sqlalchemy import select
+
     from app import create_app, db
     from app.models.staging import Source, StagedRecord
     from app.services import linkage
-    from sqlalchemy import select
 
     app = create_app()
     with app.app_context():
