@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,10 +55,16 @@ class HarvestRun(Base):
 
 
 class StagedRecord(Base):
-    """One record of one source, as last harvested: raw, normalised, and its state."""
+    """One record of one source, as last harvested: raw, normalised, and its state.
+
+    ``ix_staged_record_lookup`` covers what every harvest batch asks of staging (which of these
+    external ids are staged, with which hash and state, and the source's known hashes): the
+    columns come after the large raw and normalised payloads in the row, so without it each
+    lookup reads those payloads' pages too."""
 
     __tablename__ = "staged_record"
-    __table_args__ = (UniqueConstraint("source_id", "external_id"),)
+    __table_args__ = (UniqueConstraint("source_id", "external_id"),
+                      Index("ix_staged_record_lookup", "source_id", "external_id", "content_hash", "state"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
