@@ -35,7 +35,15 @@ from app.geo.geocoder import AddressGeocoder
 from app.models.base import Base
 from app.models.staging import HarvestRun, Source, StagedRecord
 from app.services.geocode import fill_coordinates
-from app.services.publish import RecordError, Written, insert_rows, publish, unpublish, update_rows
+from app.services.publish import (
+    RecordError,
+    Written,
+    insert_rows,
+    prepare,
+    publish,
+    unpublish,
+    update_rows,
+)
 from importers.base import KINDS, Feed, FeedError, SourceRecord
 from importers.base import content_hash as record_hash
 from importers.identity import SHARED_TABLES, Preparation, scope_ids
@@ -394,13 +402,35 @@ def _publish(session: Session, items: list[tuple[SourceRecord, str, dict[str, An
         try:
             publish(session, kind, [normalised for _item, normalised in group], now=now, written=written)
             continue
-        except RecordError:
+        except RecordError:  # publish refuses before it writes anything
             pass
-        for item, normalised in group:  # find the bad ones; publish validates before it writes
+        valid = []
+        for item, normalised in group:  # find the invalid ones without the database
             try:
-                publish(session, kind, [normalised], now=now, written=written)
+                prepare(kind, [normalised], now)
             except RecordError as exc:
                 failures[item.external_id] = _readable(exc)
+            else:
+                valid.append((item, normalised))
+        failures.update(_publish_each_if_refused(session, kind, valid, now, written))
+    return failures
+
+
+def _publish_each_if_refused(session: Session, kind: str, group: list[tuple[SourceRecord, dict[str, Any]]],
+                             now: datetime.datetime, written: Written | None) -> dict[str, str]:
+    """Publish valid records together; if that is refused (a reference to a row that does not
+    exist), one at a time, to tell whose reference it is. Returns external id -> reason."""
+    try:
+        publish(session, kind, [normalised for _item, normalised in group], now=now, written=written)
+        return {}
+    except RecordError:
+        pass
+    failures: dict[str, str] = {}
+    for item, normalised in group:
+        try:
+            publish(session, kind, [normalised], now=now, written=written)
+        except RecordError as exc:
+            failures[item.external_id] = _readable(exc)
     return failures
 
 

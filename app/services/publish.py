@@ -292,6 +292,14 @@ def publish(session: Session, kind: str, records: Iterable[dict[str, Any]],
     ``taxonomy``, ``taxonomy_term``). Raises RecordError before writing anything if any
     record is invalid; callers that must go on past bad records publish one at a time.
     ``written`` carries what earlier calls in the same transaction wrote (see ``Written``)."""
+    return write_prepared(session, prepare(kind, records, now), written)
+
+
+def prepare(kind: str, records: Iterable[dict[str, Any]], now: datetime.datetime | None = None) -> Flattened:
+    """The database-free half of ``publish``: validate nested records of one kind and flatten
+    them into rows (services stamped ``last_modified`` = ``now`` when they bring none).
+    Raises RecordError at the first invalid record. Pure, so it can run where the database
+    is out of reach (a feed's reader process), apart from ``write_prepared``."""
     node = plan(kind)
     out = Flattened()
     stamp = now or datetime.datetime.now(datetime.UTC)
@@ -305,6 +313,13 @@ def publish(session: Session, kind: str, records: Iterable[dict[str, Any]],
         for row in out.rows["service"].values():
             row.setdefault("last_modified", None)
             row["last_modified"] = row["last_modified"] or stamp
+    return out
+
+
+def write_prepared(session: Session, out: Flattened, written: Written | None = None) -> PublishResult:
+    """The writing half of ``publish``: check references, upsert ``prepare``'s rows and detach
+    children their parents no longer list. Raises RecordError (nothing written) for a
+    reference to a row that neither the batch nor the database has."""
     _check_references(session, out)
     result = PublishResult()
     existed: dict[str, set[str]] = {}
