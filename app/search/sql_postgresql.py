@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.search.backend import GeoPoint
-from app.search.sql_query import OWN_WORDS_BONUS, Dialect, Plan, add_located, own_words, remove_located
+from app.search.sql_query import OWN_WORDS_BONUS, Dialect, Plan, add_located, clear_located, own_words, remove_located
 from app.search.sql_rows import Rows
 
 
@@ -40,7 +40,7 @@ class PostgresDialect(Dialect):
 
     def clear(self, session: Session) -> None:
         session.execute(text("DELETE FROM search_shape_geom"))
-        session.execute(text("DELETE FROM search_cell"))
+        clear_located(session)
 
     def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
         def token(value: str) -> str:

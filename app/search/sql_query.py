@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, event, text
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.types import TypeEngine
 
 from app.geo.distance import EARTH_RADIUS_M, haversine_m
@@ -312,14 +312,15 @@ def _radius_only(query: SearchQuery) -> bool:
             and not query.languages and not query.delivery and query.coverage is None)
 
 
+# --- per-cell counts (search_cell), changed once per transaction --------------------------------
+
+_CELL_CHANGES = "waymark_search_cell_changes"  # Session.info: cell -> change in located entries
+
+
 def add_located(session: Session, entries: list[dict[str, Any]]) -> None:
-    """Add entry rows just written to ``search_cell`` (cells in ascending order, so concurrent
-    writers on PostgreSQL lock them in one order)."""
-    counts = Counter(row["cell"] for row in entries if row["at_location"] and row["cell"] is not None)
-    if counts:
-        session.execute(text("INSERT INTO search_cell (cell, located) VALUES (:cell, :n) ON CONFLICT (cell) "
-                             "DO UPDATE SET located = search_cell.located + excluded.located"),
-                        [{"cell": cell, "n": n} for cell, n in sorted(counts.items())])
+    """Count entry rows just written into ``search_cell`` (see ``_change_located``)."""
+    _change_located(session, Counter(row["cell"] for row in entries
+                                     if row["at_location"] and row["cell"] is not None))
 
 
 def remove_located(session: Session, entries: list[int]) -> None:
@@ -328,12 +329,63 @@ def remove_located(session: Session, entries: list[int]) -> None:
     found = session.execute(text("SELECT cell, count(*) FROM search_entry WHERE entry IN "
                                  f"{plan.binds(entries)} AND at_location AND cell IS NOT NULL GROUP BY cell"),
                             plan.params)
-    changes = [{"cell": int(cell), "n": int(n)} for cell, n in sorted(found)]
-    if changes:
-        session.execute(text("UPDATE search_cell SET located = located - :n WHERE cell = :cell"), changes)
+    _change_located(session, Counter({int(cell): -int(n) for cell, n in found}))
+
+
+def _change_located(session: Session, changes: Counter[int]) -> None:
+    """Note per-cell changes; they reach ``search_cell`` in one go (``apply_located``) before the
+    transaction commits or the session next searches.
+
+    Why not at once: a transaction re-indexing services removes entries from some cells and adds
+    entries to others, in several statements (``SqlBackend.replace`` works in chunks, a harvest
+    replaces once per publish). Updating the rows as they come, two PostgreSQL transactions could
+    each lock a cell the other then wants: a deadlock. Applied once, in ascending cell order, every
+    transaction locks search_cell rows in the same order, and a cell whose entries only moved
+    within it is not locked at all. Inside a savepoint the changes are applied at once, so a
+    rolled-back savepoint takes its own changes with it."""
+    if session.in_nested_transaction():
+        _apply(session, changes)
+        return
+    pending: Counter[int] = session.info.setdefault(_CELL_CHANGES, Counter())
+    pending.update(changes)
+
+
+def apply_located(session: Session) -> None:
+    """Write the per-cell changes noted in this transaction to ``search_cell``."""
+    pending: Counter[int] | None = session.info.pop(_CELL_CHANGES, None)
+    if pending:
+        _apply(session, pending)
+
+
+def clear_located(session: Session) -> None:
+    """Empty ``search_cell`` (a rebuild), dropping the changes noted before."""
+    session.info.pop(_CELL_CHANGES, None)
+    session.execute(text("DELETE FROM search_cell"))
+
+
+def _apply(session: Session, changes: Counter[int]) -> None:
+    rows = [{"cell": cell, "n": n} for cell, n in sorted(changes.items()) if n]
+    if not rows:
+        return
+    session.execute(text("INSERT INTO search_cell (cell, located) VALUES (:cell, :n) ON CONFLICT (cell) "
+                         "DO UPDATE SET located = search_cell.located + excluded.located"), rows)
+    if any(row["n"] < 0 for row in rows):  # only rows this transaction has just locked
         emptied = Plan()
         session.execute(text("DELETE FROM search_cell WHERE located <= 0 AND cell IN "
-                             f"{emptied.binds(change['cell'] for change in changes)}"), emptied.params)
+                             f"{emptied.binds(row['cell'] for row in rows if row['n'] < 0)}"), emptied.params)
+
+
+@event.listens_for(Session, "before_commit")
+def _apply_before_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        apply_located(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_end(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ends without commit (rollback, close) takes its noted changes with it."""
+    if transaction.parent is None:
+        session.info.pop(_CELL_CHANGES, None)
 
 
 OWN_WORDS_BONUS = 10_000  # beyond any bm25 / ts_rank_cd score: see "relevance" in app.search.backend
@@ -516,6 +568,7 @@ def _select(query: SearchQuery, plan: Plan, dialect: Dialect, limit: int, offset
 
 
 def count(session: Session, query: SearchQuery, dialect: Dialect) -> int:
+    apply_located(session)
     counted = cell_count(session, query, dialect)
     if counted is not None:
         return counted
@@ -540,6 +593,7 @@ def _selective(query: SearchQuery) -> bool:
 
 
 def search(session: Session, query: SearchQuery, dialect: Dialect) -> SearchResult:
+    apply_located(session)  # counts changed earlier in this transaction
     per_page = max(query.per_page, 0)
     offset = max(query.page - 1, 0) * per_page
     if per_page > 0 and ((query.sort == "relevance" and usable_text(query.text)) or _selective(query)):

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.search.backend import GeoPoint
-from app.search.sql_query import OWN_WORDS_BONUS, Dialect, Plan, add_located, own_words, remove_located
+from app.search.sql_query import OWN_WORDS_BONUS, Dialect, Plan, add_located, clear_located, own_words, remove_located
 from app.search.sql_rows import Rows
 
 NAME_WEIGHT = 4.0
@@ -93,7 +93,7 @@ class SqliteDialect(Dialect):
 
     def clear(self, session: Session) -> None:
         session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('delete-all')"))
-        session.execute(text("DELETE FROM search_cell"))
+        clear_located(session)
         session.execute(text("DELETE FROM search_shape_rtree"))
 
     def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
