@@ -125,7 +125,7 @@ class SearchShape(Base):
 # Objects migration 0005 creates with raw DDL (see the module docstring), by kind.
 RAW_DDL_TABLES = ("search_fts", "search_shape_rtree", "search_shape_geom")
 RAW_DDL_COLUMNS = {("search_entry", "tsv")}
-RAW_DDL_INDEXES = {"ix_search_entry_tsv"}
+RAW_DDL_INDEXES = {"ix_search_entry_tsv", "ix_search_entry_region_tsv"}  # the second: migration 0007
 
 
 def is_raw_ddl(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:

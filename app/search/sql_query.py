@@ -116,6 +116,10 @@ class Dialect(ABC):
         """The name sort key (code point order, as every backend compares names)."""
         return "name"
 
+    def prepare(self, session: Session) -> None:
+        """Settings for the statements of one search (none by default)."""
+        return None
+
 
 def chord2(radius_m: float) -> float:
     """The squared chord on the unit sphere of a great-circle distance."""
@@ -569,6 +573,7 @@ def _select(query: SearchQuery, plan: Plan, dialect: Dialect, limit: int, offset
 
 def count(session: Session, query: SearchQuery, dialect: Dialect) -> int:
     apply_located(session)
+    dialect.prepare(session)
     counted = cell_count(session, query, dialect)
     if counted is not None:
         return counted
@@ -594,6 +599,7 @@ def _selective(query: SearchQuery) -> bool:
 
 def search(session: Session, query: SearchQuery, dialect: Dialect) -> SearchResult:
     apply_located(session)  # counts changed earlier in this transaction
+    dialect.prepare(session)
     per_page = max(query.per_page, 0)
     offset = max(query.page - 1, 0) * per_page
     if per_page > 0 and ((query.sort == "relevance" and usable_text(query.text)) or _selective(query)):
