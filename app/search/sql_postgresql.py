@@ -29,6 +29,7 @@ REGION_COLUMNS = COLUMNS // REGION_CELLS
 REGION = f"(e.cell / {COLUMNS} / {REGION_CELLS} * {REGION_COLUMNS} + e.cell % {COLUMNS} / {REGION_CELLS})"
 REGIONAL_TSV = (f"to_tsvector('simple', regexp_replace(e.name_text || ' ' || e.body_text, '(\\S+)', "
                 f"'r' || {REGION}::text || 'x\\1', 'g'))")
+_NO_PARALLEL = "waymark_no_parallel_workers"  # Connection.info: set on this (autocommit) connection
 MAX_REGIONS = 64  # more (a very wide radius): the country-wide index is no worse
 
 
@@ -109,7 +110,17 @@ class PostgresDialect(Dialect):
         return 'name COLLATE "C"'
 
     def prepare(self, session: Session) -> None:
-        # No parallel workers for a search (until the transaction ends): starting them cost more
-        # than the few thousand rows a search reads (text within a radius: 9 ms instead of 18 at
-        # the median of the 200k bench data), and on a busy server they take cores from other requests.
-        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        """No parallel workers for a search: starting them costs more than the few thousand rows a
+        search reads (text within a radius: 9 ms instead of 16 at the median of the bench's
+        queries on 200k entries), and on a busy server they take cores from other requests.
+
+        In a transaction, until it ends (``SET LOCAL``). The API reads in autocommit, where
+        ``SET LOCAL`` does nothing: there the connection keeps the setting (set once, remembered
+        in its ``info``), so later statements on that pooled connection run without parallel
+        workers too."""
+        connection = session.connection()
+        if not getattr(connection.connection.dbapi_connection, "autocommit", False):
+            session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        elif not connection.info.get(_NO_PARALLEL):
+            session.execute(text("SET max_parallel_workers_per_gather = 0"))
+            connection.info[_NO_PARALLEL] = True
