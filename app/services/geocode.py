@@ -21,15 +21,37 @@ from schema.hsds import Node, plan
 
 
 def _locations(node: Node, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every location object nested anywhere in a record of this plan."""
+    """Every location object nested anywhere in a record of this plan.
+
+    Only the branches of the plan that can hold a location are walked: a service record's
+    phones, schedules, languages, attributes and their terms never can, and walking them
+    for every record of a harvest cost as much as the postcode lookup itself."""
     if node.table == "location":
         yield record
-    for prop, child, many, _link in node.children:
+    for prop, child, many in _location_branches(node):
         value = record.get(prop)
         items = value if many and isinstance(value, list) else [value] if isinstance(value, dict) else []
         for item in items:
             if isinstance(item, dict):
                 yield from _locations(child, item)
+
+
+def _location_branches(node: Node) -> tuple[tuple[str, Node, bool], ...]:
+    """The children of ``node`` under which a location can be nested. Plans are built once and
+    never change, so this is worked out once per node, kept by identity (a frozen node's own
+    hash walks its whole subtree)."""
+    known = _BRANCHES.get(id(node))
+    if known is None or known[0] is not node:
+        known = _BRANCHES[id(node)] = (node, tuple(
+            (prop, child, many) for prop, child, many, _link in node.children if _holds_location(child)))
+    return known[1]
+
+
+_BRANCHES: dict[int, tuple[Node, tuple[tuple[str, Node, bool], ...]]] = {}
+
+
+def _holds_location(node: Node) -> bool:
+    return node.table == "location" or any(_holds_location(child) for _prop, child, _many, _link in node.children)
 
 
 def _postcode_of(location: dict[str, Any]) -> str | None:
