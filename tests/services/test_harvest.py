@@ -13,7 +13,10 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from app.models.hsds import Location, Service
+from app.models.search import SearchEntry
 from app.models.staging import HarvestRun, StagedRecord
+from app.search import sync
+from app.services import harvest as harvest_module
 from app.services import sources as registry
 from app.services.compile import compile_records
 from app.services.harvest import HarvestBusy, RunSummary, harvest, start_run
@@ -21,6 +24,7 @@ from importers.base import FeedError, SourceRecord
 from importers.hsds_tabular import TabularFeed
 from importers.identity import waymark_id
 from tests.conftest import DEMO
+from tests.search.test_sync import index_matches_golden
 
 
 @pytest.fixture()
@@ -257,3 +261,56 @@ def test_on_sqlite_a_harvest_gives_back_the_connections_cache_and_memory_map(ses
     assert seen and set(seen) == {0}
     after = [connection.exec_driver_sql(f"PRAGMA {name}").scalar_one() for name in ("cache_size", "mmap_size")]
     assert after == before
+
+
+@pytest.fixture()
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 7 records and documents built 25 services at a time: many of each per harvest."""
+    monkeypatch.setattr(harvest_module, "BATCH", 7)
+    monkeypatch.setattr(sync, "FLUSH_AT", 25)
+
+
+def test_the_index_matches_the_golden_records_after_multi_batch_harvests(
+        session: Session, package: Path, small_batches: None) -> None:
+    registry.add_source(session, "copy", "hsds_tabular", str(package))
+    first = _run(session, "copy", TabularFeed(package))
+    assert first.counts["new"] > 3 * 25  # several deferred rounds, and a last one at the end
+    assert index_matches_golden(session)
+    services = _rows(package / "services.csv")
+    services[0]["name"] = "Renamed walking group"
+    _write(package / "services.csv", services[2:] + services[:1])  # one renamed, one withdrawn
+    again = _run(session, "copy", TabularFeed(package))
+    assert again.counts["updated"] == 1 and again.counts["withdrawn"] == 1
+    assert index_matches_golden(session)
+    renamed, withdrawn = (waymark_id("copy", "service", row["id"]) for row in services[:2])
+    assert set(session.scalars(select(SearchEntry.name).where(SearchEntry.service_id == renamed))) \
+        <= {"Renamed walking group"}
+    assert session.scalar(select(func.count()).where(SearchEntry.service_id == withdrawn)) == 0
+
+
+class BrokenFeed(FailingFeed):
+    """Fails part-way with an error no feed is expected to raise (a bug, a lost database)."""
+
+    def records(self) -> Iterator[SourceRecord]:
+        for number, item in enumerate(self.inner.records()):
+            if number == self.after:
+                raise RuntimeError("unexpected")
+            yield item
+
+
+def test_the_index_matches_after_a_harvest_fails_part_way_or_is_rolled_back(
+        session: Session, package: Path, small_batches: None) -> None:
+    registry.add_source(session, "copy", "hsds_tabular", str(package))
+    before_services = sum(len(_rows(package / f"{kind}.csv")) for kind in ("taxonomies", "taxonomy_terms",
+                                                                           "organizations"))
+    failed = _run(session, "copy", FailingFeed(TabularFeed(package), after=before_services + 40))
+    assert failed.status == "failed" and len(_golden_services(session, "copy")) > 25  # one flush, and more
+    assert index_matches_golden(session)  # what the failed run published stays, indexed
+    # (The tests' database is shared: a savepoint stands for the transaction a failed harvest's caller rolls back.)
+    served = _golden_services(session, "copy")
+    savepoint = session.begin_nested()
+    with pytest.raises(RuntimeError):
+        _run(session, "copy", BrokenFeed(TabularFeed(package), after=before_services + 80))
+    savepoint.rollback()
+    assert index_matches_golden(session)
+    assert _golden_services(session, "copy") == served
