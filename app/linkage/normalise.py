@@ -44,6 +44,13 @@ GENERIC_WORDS = frozenset(
         "society", "association", "assoc", "club", "project", "hub", "office", "head", "main", "local", "community",
     }
 )  # fmt: skip
+# Abbreviations typed in names, read as the words they stand for so "Brookside PCN" compares equal to "Brookside
+# Primary Care Network" and "Oldworth Carers Ctr" to "... Centre" ("st" is left alone: street or saint).
+NAME_ABBREVIATIONS = {
+    "pcn": ("primary", "care", "network"), "ctr": ("centre",), "cntr": ("centre",), "med": ("medical",),
+    "comm": ("community",), "assoc": ("association",), "soc": ("society",), "nhood": ("neighbourhood",),
+    "grp": ("group",), "svc": ("service",), "svcs": ("services",),
+}  # fmt: skip
 # An apostrophe joins ("Morton's" -> "mortons"); every other non-alphanumeric character separates words.
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -113,7 +120,7 @@ def name_parts(name: str | None) -> NameParts:
     When every word is legal or generic ("The Trust") those words are the distinctive ones, so a name never
     becomes empty just because it is plain.
     """
-    words = _join_initials(fold(name).split())
+    words = [part for word in _join_initials(fold(name).split()) for part in NAME_ABBREVIATIONS.get(word, (word,))]
     distinctive = [w for w in words if w not in LEGAL_FORMS and w not in GENERIC_WORDS and len(w) > 1]
     legal = tuple(w for w in words if w in LEGAL_FORMS)
     generic = tuple(w for w in words if (w in GENERIC_WORDS or len(w) == 1) and w not in LEGAL_FORMS)

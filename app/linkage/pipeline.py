@@ -16,7 +16,7 @@ from app.linkage.blocking import BlockingStats, candidate_pairs
 from app.linkage.clustering import cluster, components
 from app.linkage.features import features
 from app.linkage.records import Entity, Key, LinkRecord
-from app.linkage.scoring import RULES, Model, compare, estimate_u, hard_rule_codes, train
+from app.linkage.scoring import PRIOR_COUNTS_RULED_OUT, RULES, Model, compare, estimate_u, hard_rule_codes, train
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +139,10 @@ def link(
     position = np.cumsum(open_rows) - 1  # row -> its index among the open rows
     labelled = [(int(position[row_of[pair]]), same) for pair, same in decided.items()]
     refit_u = entity == "location" if fit_u is None else fit_u
-    model = train(levels[open_index], entity, u, labelled=labelled, label_weight=label_weight, fit_u=refit_u)
+    ruled_out = int(levels.shape[0] - open_index.size) if entity in PRIOR_COUNTS_RULED_OUT else 0
+    model = train(
+        levels[open_index], entity, u, labelled=labelled, label_weight=label_weight, fit_u=refit_u, ruled_out=ruled_out
+    )
     weights = model.match_weights(levels)
     probabilities = 1 / (1 + np.exp2(-np.clip(weights, -60, 60)))
     band_codes = thresholds.codes(probabilities)

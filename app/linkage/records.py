@@ -23,7 +23,8 @@ class LinkRecord:
     """One record's comparable fields, normalised; empty strings, tuples and ``None`` mean "not known".
 
     ``parents`` holds the golden ids of a service's organisation and locations, so services are matched within what
-    has already been matched. ``registrations`` are ``(scheme, id)`` pairs such as ``("GB-CHC", "1234567")``.
+    has already been matched; ``organization`` says which of them is the organisation (a service belongs to one,
+    and is offered at its locations). ``registrations`` are ``(scheme, id)`` pairs such as ``("GB-CHC", "1234567")``.
     """
 
     key: Key
@@ -40,6 +41,7 @@ class LinkRecord:
     registrations: tuple[tuple[str, str], ...] = ()
     country: str | None = None
     parents: tuple[str, ...] = ()
+    organization: str | None = None
     # The street without numbers (``normalise.street_text``), worked out with the house number; ``None``: not yet.
     street: str | None = None
 
@@ -64,6 +66,7 @@ class LinkRecord:
         registrations: Iterable[tuple[str | None, str | None]] = (),
         country: str | None = "GB",
         parents: Iterable[str] = (),
+        organization: str | None = None,
     ) -> LinkRecord:
         """A record from raw values, each normalised; values that cannot be read are left out.
 
@@ -94,7 +97,8 @@ class LinkRecord:
             domain=norm.registrable_domain(website),
             registrations=tuple(sorted(regs)),
             country=country,
-            parents=tuple(sorted(set(parents))),
+            parents=tuple(sorted(set(parents) | ({organization} if organization else set()))),
+            organization=organization or None,
             street=street,
         )
 
@@ -124,7 +128,13 @@ def _first_address(record: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def from_hsds(
-    source: str, record: Mapping[str, Any], entity: Entity, *, parents: Iterable[str] = (), country: str = "GB"
+    source: str,
+    record: Mapping[str, Any],
+    entity: Entity,
+    *,
+    parents: Iterable[str] = (),
+    organization: str | None = None,
+    country: str = "GB",
 ) -> LinkRecord:
     """A ``LinkRecord`` from an HSDS 3 location, organization or service dict, keyed by ``(source, record["id"])``.
 
@@ -161,4 +171,5 @@ def from_hsds(
         registrations=registrations,
         country=str(where),
         parents=parents,
+        organization=organization,
     )

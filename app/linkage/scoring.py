@@ -34,8 +34,9 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
+from app.linkage import normalise as norm
 from app.linkage.blocking import Pairs
-from app.linkage.features import Features
+from app.linkage.features import Features, integer_codes
 from app.linkage.records import Entity
 
 Levels = npt.NDArray[np.uint8]  # (pairs, fields); 0 is "missing"
@@ -97,13 +98,49 @@ PHONE = Comparison("phone", ("same", "same shared number", "different"), frozens
 DOMAIN = Comparison("domain", ("same", "same shared domain", "different"), frozenset({"same shared domain"}))
 REGISTRATION = Comparison("registration", ("same", "conflicting"))
 PARENTS = Comparison("parents", ("shared", "different"))
+# An organisation or service is known by its name, and a name is told apart by its words: "Crossgate Primary Care
+# Network" and "Eastgate Primary Care Network" share most of their weight but each has a word the other lacks, which
+# two listings of one body almost never do (they differ by typos, case, legal forms, abbreviations or an added
+# place). So words are compared one by one: "very close" is the same words up to typos, "close" one name's words
+# all within the other's ("Coffee morning", "Westcroft coffee morning"), "different words" each name holding a word
+# the other lacks. Left to EM, the many same-area pairs of different bodies sharing generic words would teach it
+# that differing words are what matches look like, so their share of true matches is fixed (a typo too many for
+# the word comparison, a renamed listing).
+BODY_NAME = Comparison(
+    "name",
+    ("exact", "very close", "close", "different words", "different"),
+    fixed_m=(("different words", 0.01), ("different", 0.01)),
+)
+# A service belongs to one organisation: two listings of one service whose organisations were not matched are rare
+# (organisation linkage missed them), while services of different organisations at one venue are common.
+ORGANIZATION = Comparison("organization", ("same", "different"), fixed_m=(("different", 0.03),))
+# A service's locations: two listings of one service name the same site unless it moved or location linkage missed
+# it; left to EM, the many same-named services one organisation runs at several sites would look like matches.
+SITES = Comparison("parents", ("shared", "different"), fixed_m=(("different", 0.02),))
+
+# An organisation compared with its address has one site (see ``app.services.linkage_records``): two listings of it
+# give that site's street and number, and differ on them only by a move or a typo too many. Different bodies of one
+# name ("Tadcroft Community Garden" twice in one town) are told apart by them, which EM, fitting candidate pairs
+# that are nearly all matches once differently named pairs are ruled out, would not learn.
+ORG_STREET = Comparison("street", STREET.levels, fixed_m=(("different", 0.03),))
+ORG_HOUSE_NUMBER = Comparison("house_number", HOUSE_NUMBER.levels, fixed_m=(("different", 0.03),))
 
 # Which fields are evidence for which entity. A location is a place; an organisation is known by its registrations,
 # website and name; a service by its name within the organisation or location it belongs to.
 ENTITY_FIELDS: dict[str, tuple[Comparison, ...]] = {
     "location": (NAME, STREET, LOCATION_HOUSE_NUMBER, LOCATION_POSTCODE, LOCALITY, DISTANCE, PHONE, DOMAIN),
-    "organization": (NAME, REGISTRATION, DOMAIN, PHONE, POSTCODE, STREET, HOUSE_NUMBER, LOCALITY, DISTANCE),
-    "service": (NAME, PARENTS, PHONE, DOMAIN, POSTCODE, STREET),
+    "organization": (
+        BODY_NAME,
+        REGISTRATION,
+        DOMAIN,
+        PHONE,
+        POSTCODE,
+        ORG_STREET,
+        ORG_HOUSE_NUMBER,
+        LOCALITY,
+        DISTANCE,
+    ),
+    "service": (BODY_NAME, ORGANIZATION, SITES, PHONE, DOMAIN, POSTCODE, STREET),
 }
 
 # Thresholds for the "close" levels: names by IDF-weighted soft word overlap, other text by Jaro-Winkler or
@@ -145,7 +182,43 @@ def _soft_overlap(a: frozenset[str], b: frozenset[str], idf: dict[str, float], t
     return min(matched / total, 1.0) if total else 0.0
 
 
-def _names(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
+def _unmatched(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether ``a`` holds a word with no equal or ``TOKEN_CLOSE``-similar word in ``b``."""
+    similarity = JaroWinkler.normalized_similarity
+    return any(word not in b and all(similarity(word, other) < TOKEN_CLOSE for other in b) for word in a)
+
+
+# Words that join a name's parts and say nothing of what the body does ("Friends of ...", "... and ...").
+_FILLER = frozenset({"the", "a", "an", "of", "and", "for", "in", "at", "on", "to", "by", "with"})
+
+
+def _all_words(name: str) -> frozenset[str]:
+    """A name's distinctive and generic words (not its legal form): "Hollyhurst Community Association" is not
+    "Hollyhurst Stroke Club" even though, generic words aside, one is within the other."""
+    parts = norm.name_parts(name)
+    return frozenset(w for w in (*parts.distinctive, *parts.generic) if len(w) > 1 and w not in _FILLER)
+
+
+def _word_levels(
+    feats: Features, overlap: npt.NDArray[np.float64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> Levels:
+    """``BODY_NAME`` levels (without exact) of name pairs ``a``, ``b`` of soft overlap ``overlap``."""
+    out = np.full(a.size, BODY_NAME.levels.index("different") + 1, dtype=np.uint8)
+    records = feats.records
+    for n in np.flatnonzero(overlap > 0).tolist():
+        p, q = _all_words(records[int(a[n])].name), _all_words(records[int(b[n])].name)
+        extra_p, extra_q = _unmatched(p, q), _unmatched(q, p)
+        if extra_p and extra_q:
+            level = "different words" if overlap[n] >= NAME_CLOSE else "different"
+        else:  # one name within the other however many words it adds ("Tai chi", "Tai chi at Oldworth Library")
+            level = "close" if extra_p or extra_q else "very close"
+        out[n] = BODY_NAME.levels.index(level) + 1
+    return out
+
+
+def _names(
+    feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], comparison: Comparison = NAME
+) -> Levels:
     tokens, idf, totals, keys = feats.name_tokens, feats.idf, feats.name_weight_totals, feats.name_keys
     sets, joined = feats.codes["name_set"], feats.codes["name_joined"]
     missing = (sets[left] < 0) | (sets[right] < 0)
@@ -169,7 +242,15 @@ def _names(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.i
             _soft_overlap(tokens[i], tokens[j], idf, float(totals[i] + totals[j]))
             for i, j in zip(a[hopeful].tolist(), b[hopeful].tolist(), strict=True)
         ]
+        if comparison is BODY_NAME:
+            words = _word_levels(feats, distinct, a, b)[inverse.ravel()]
+            out = np.ones(left.size, dtype=np.uint8)
+            out[rest] = words
+            out[missing] = 0
+            return out
         overlap[rest] = distinct[inverse.ravel()]
+    if comparison is BODY_NAME:
+        return np.where(missing, 0, 1).astype(np.uint8)
     return _select(missing, [exact, overlap >= NAME_VERY_CLOSE, overlap >= NAME_CLOSE], default=4)
 
 
@@ -285,6 +366,19 @@ def _registrations(feats: Features, left: npt.NDArray[np.int64], right: npt.NDAr
     return out
 
 
+def _sites(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
+    """Shared or different parents other than the organisation: for a service, the locations it is offered at."""
+    sites = [frozenset(r.parents) - {r.organization} for r in feats.records]
+    seen: dict[str, int] = {}
+    single = np.fromiter(
+        (seen.setdefault(next(iter(s)), len(seen)) if len(s) == 1 else (-1 if not s else -2) for s in sites),
+        dtype=np.int64,
+        count=len(sites),
+    )
+    levels = _shared_sets(sites, single, frozenset(), left, right)
+    return np.where(levels == 3, 2, levels).astype(np.uint8)
+
+
 def _select(missing: npt.NDArray[np.bool_], conditions: list[npt.NDArray[np.bool_]], default: int) -> Levels:
     """Level 1 + index of the first true condition, else ``default``; 0 where ``missing``."""
     out = np.full(missing.size, default, dtype=np.uint8)
@@ -302,7 +396,7 @@ def compare(feats: Features, pairs: Pairs, entity: Entity) -> Levels:
     for comparison in ENTITY_FIELDS[entity]:
         field = comparison.field
         if field == "name":
-            columns.append(_names(feats, left, right))
+            columns.append(_names(feats, left, right, comparison))
         elif field == "street":
             columns.append(_texts(feats.streets, codes["street"], left, right, street=True))
         elif field == "house_number":
@@ -321,9 +415,11 @@ def compare(feats: Features, pairs: Pairs, entity: Entity) -> Levels:
         elif field == "registration":
             columns.append(_registrations(feats, left, right))
         elif field == "parents":
-            parents = [frozenset(r.parents) for r in feats.records]
-            levels = _shared_sets(parents, codes["parents"], frozenset(), left, right)
-            columns.append(np.where(levels == 3, 2, levels).astype(np.uint8))
+            columns.append(_sites(feats, left, right))
+        elif field == "organization":
+            orgs = integer_codes([r.organization for r in feats.records])
+            a, b = orgs[left], orgs[right]
+            columns.append(_select((a < 0) | (b < 0), [a == b], default=2))
     if not columns:
         return np.zeros((left.size, 0), dtype=np.uint8)
     return np.stack(columns, axis=1)
@@ -335,7 +431,11 @@ RULE_HOUSE_NUMBER = "different house numbers"
 RULE_REGISTRATION = "conflicting registration ids"
 
 
-RULES = (None, RULE_HOUSE_NUMBER, RULE_REGISTRATION)  # indexed by ``hard_rule_codes``
+RULE_NAMES = "different names"
+RULE_SITES = "different organisations or sites"
+
+
+RULES = (None, RULE_HOUSE_NUMBER, RULE_REGISTRATION, RULE_NAMES, RULE_SITES)  # indexed by ``hard_rule_codes``
 
 
 def hard_rule_codes(levels: Levels, entity: Entity) -> npt.NDArray[np.uint8]:
@@ -344,6 +444,29 @@ def hard_rule_codes(levels: Levels, entity: Entity) -> npt.NDArray[np.uint8]:
     blocked = np.zeros(levels.shape[0], dtype=np.uint8)
     if "registration" in fields:
         blocked[levels[:, fields.index("registration")] == REGISTRATION.levels.index("conflicting") + 1] = 2
+    if BODY_NAME in ENTITY_FIELDS[entity]:
+        # An organisation or service is its name: two with different names (or each with a word the other lacks)
+        # are different bodies however much else they share (groups meeting at one venue, a council's services at
+        # one library), unless one registration number says they are one body (renamed).
+        name = levels[:, fields.index("name")]
+        differ = name >= BODY_NAME.levels.index("different words") + 1
+        if "registration" in fields:
+            differ &= levels[:, fields.index("registration")] != REGISTRATION.levels.index("same") + 1
+        blocked[differ & (blocked == 0)] = 3
+    if SITES in ENTITY_FIELDS[entity]:
+        # One organisation's same-named services at two sites (a council's job shop at each library) are different
+        # services; a listing that moved would too, but nothing tells the two apart and a wrong merge hides one.
+        # A number of its own shared by both listings is the exception: it is the one service that moved or is
+        # listed at two addresses. Services of two organisations at different sites are two as well (a lunch club
+        # each group runs); at one site they may be one that organisation linkage did not join.
+        site_level = levels[:, fields.index("parents")]
+        sites = site_level == SITES.levels.index("different") + 1
+        same_postcode = levels[:, fields.index("postcode")] == POSTCODE.levels.index("same") + 1
+        same_phone = levels[:, fields.index("phone")] == PHONE.levels.index("same") + 1
+        orgs = levels[:, fields.index("organization")] == ORGANIZATION.levels.index("different") + 1
+        shared_site = site_level == SITES.levels.index("shared") + 1
+        apart = (sites & ~same_postcode & ~same_phone) | (orgs & ~shared_site)
+        blocked[apart & (blocked == 0)] = 4
     if entity == "location" and "house_number" in fields:
         column = fields.index("house_number")
         different = ENTITY_FIELDS[entity][column].levels.index("different") + 1
@@ -419,6 +542,8 @@ class Model:
 # name often names its neighbourhood ("Claywell Health Centre", "Oldbridge Surgery"), so two different places
 # nearby share a name far more often than two random records do; and candidate pairs are nearby pairs.
 LOCAL_U_FIELDS: dict[str, frozenset[str]] = {"location": frozenset({"name"})}
+# Entities whose rule-settled pairs count in the prior (see ``train``'s ``ruled_out``).
+PRIOR_COUNTS_RULED_OUT: frozenset[str] = frozenset({"organization", "service"})
 
 
 def estimate_u(
@@ -502,6 +627,7 @@ def train(
     labelled: Sequence[tuple[int, bool]] = (),
     label_weight: float = 10.0,
     fit_u: bool = False,
+    ruled_out: int = 0,
     iterations: int = 100,
     tolerance: float = 1e-6,
 ) -> Model:
@@ -510,6 +636,10 @@ def train(
     ``u`` stays as estimated from random pairs unless ``fit_u``, which re-estimates it from the candidate pairs'
     non-match share too (it can help where fields are correlated within blocks, but on name-only data EM then
     drifts to splitting on whatever else varies; off by default).
+
+    ``ruled_out`` counts candidate pairs a hard rule settled as non-matches and left out of ``levels``: they still
+    count in the prior's denominator. Without them, once rules remove the differently named organisations, the
+    pairs left are nearly all matches, the prior goes to one, and its log-odds outweigh any field's evidence.
     """
     fields = ENTITY_FIELDS[entity]
     labels = dict(labelled)
@@ -541,7 +671,7 @@ def train(
         if fit_u:
             unweighted = all_counts * (1 - post)
             u = [_distribution(all_rows[:, k], len(c.levels), unweighted, pseudo=0.01) for k, c in enumerate(fields)]
-        new_prior = float(np.clip(weighted.sum() / max(all_counts.sum(), 1e-9), 1e-6, 1 - 1e-6))
+        new_prior = float(np.clip(weighted.sum() / max(all_counts.sum() + ruled_out, 1e-9), 1e-6, 1 - 1e-6))
         change = max(abs(new_prior - prior), *(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)))
         m, prior = new_m, new_prior
         if change < tolerance:

@@ -161,6 +161,7 @@ def link_records(rows: Rows, entity: Entity, golden: Mapping[Entity, Mapping[Key
     for row in rows[entity].values():
         data: Mapping[str, Any] = row.data
         parents: list[str] = []
+        organization: str | None = None
         if entity == "organization":
             # an organisation with one site is at its address; one with several branches has no single address,
             # and comparing an arbitrary first branch would count against two copies listing different branches
@@ -168,16 +169,17 @@ def link_records(rows: Rows, entity: Entity, golden: Mapping[Entity, Mapping[Key
                     if len(row.locations) == 1 else []}
         elif entity == "service":
             if row.organization is not None:
-                parents.append(golden["organization"].get(row.organization, row.organization[1]))
+                organization = golden["organization"].get(row.organization, row.organization[1])
             parents += [golden["location"].get(k, k[1]) for k in row.locations]
             data = {**data, "service_at_locations": [{"location": locations[k].data}
                                                      for k in row.locations[:1] if k in locations]}
-        out.append(from_hsds(row.key[0], data, entity, parents=parents))
+        out.append(from_hsds(row.key[0], data, entity, parents=parents, organization=organization))
     return out
 
 
 def fields_hash(record: LinkRecord) -> str:
     """A digest of what linkage compares of a record: a reviewer's answer holds while it stays the same."""
     values = (record.name, record.address, record.house_number, record.postcode, record.locality, record.latitude,
-              record.longitude, record.phones, record.domain, record.registrations, record.country, record.parents)
+              record.longitude, record.phones, record.domain, record.registrations, record.country, record.parents,
+              record.organization)
     return hashlib.sha256(repr(values).encode()).hexdigest()
