@@ -124,6 +124,9 @@ SITES = Comparison("parents", ("shared", "different"), fixed_m=(("different", 0.
 # that are nearly all matches once differently named pairs are ruled out, would not learn.
 ORG_STREET = Comparison("street", STREET.levels, fixed_m=(("different", 0.03),))
 ORG_HOUSE_NUMBER = Comparison("house_number", HOUSE_NUMBER.levels, fixed_m=(("different", 0.03),))
+# The matched locations an organisation's listings place it at: two listings of one body usually name one of its
+# sites; same-named bodies elsewhere (a "Hollyhurst Primary Care Network" in two towns) name none in common.
+ORG_SITES = Comparison("parents", ("shared", "different"), fixed_m=(("different", 0.05),))
 
 # Which fields are evidence for which entity. A location is a place; an organisation is known by its registrations,
 # website and name; a service by its name within the organisation or location it belongs to.
@@ -132,6 +135,7 @@ ENTITY_FIELDS: dict[str, tuple[Comparison, ...]] = {
     "organization": (
         BODY_NAME,
         REGISTRATION,
+        ORG_SITES,
         DOMAIN,
         PHONE,
         POSTCODE,
@@ -448,10 +452,18 @@ def hard_rule_codes(levels: Levels, entity: Entity) -> npt.NDArray[np.uint8]:
         # An organisation or service is its name: two with different names (or each with a word the other lacks)
         # are different bodies however much else they share (groups meeting at one venue, a council's services at
         # one library), unless one registration number says they are one body (renamed).
+        # An organisation's own phone number or website (not one shared by many records) also says so when the
+        # names still share most of their weight ("Arts Delicatessen", "Arts Deli"); a service shares them with
+        # every other service of its organisation, so for services they do not.
         name = levels[:, fields.index("name")]
         differ = name >= BODY_NAME.levels.index("different words") + 1
         if "registration" in fields:
             differ &= levels[:, fields.index("registration")] != REGISTRATION.levels.index("same") + 1
+        if entity == "organization":
+            words_only = name == BODY_NAME.levels.index("different words") + 1
+            same_phone = levels[:, fields.index("phone")] == PHONE.levels.index("same") + 1
+            same_domain = levels[:, fields.index("domain")] == DOMAIN.levels.index("same") + 1
+            differ &= ~(words_only & (same_phone | same_domain))
         blocked[differ & (blocked == 0)] = 3
     if SITES in ENTITY_FIELDS[entity]:
         # One organisation's same-named services at two sites (a council's job shop at each library) are different

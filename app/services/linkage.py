@@ -223,7 +223,8 @@ def _names_must_agree(result: LinkResult, keys: list[Key], previous: Mapping[Key
             (must if pair.decision else cannot).append(ends)
         elif pair.rule is not None:
             cannot.append(ends)
-        elif pair.band is Band.AUTO_MERGE:
+        elif pair.band is Band.AUTO_MERGE and result.clusters[pair.a] == result.clusters[pair.b]:
+            # (a pair ``link`` clustered apart stays apart: its cannot-links are not all among the listed pairs)
             if any(e.field == "name" and e.level in levels for e in pair.evidence):
                 links.append((*ends, pair.weight))
             else:

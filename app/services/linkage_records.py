@@ -154,8 +154,9 @@ def _add_service(rows: Rows, origin: _Origin, data: Mapping[str, Any]) -> None:
 
 
 def link_records(rows: Rows, entity: Entity, golden: Mapping[Entity, Mapping[Key, str]]) -> list[LinkRecord]:
-    """``LinkRecord``s of ``entity``. Organisations with a single site are compared with its address too;
-    services carry the golden ids of their organisation and locations (``golden``) so they match within them."""
+    """``LinkRecord``s of ``entity``. Organisations with a single site are compared with its address too, and all
+    carry the golden ids of their locations; services carry the golden ids of their organisation and locations
+    (``golden``) so they match within them."""
     out = []
     locations = rows["location"]
     for row in rows[entity].values():
@@ -167,6 +168,7 @@ def link_records(rows: Rows, entity: Entity, golden: Mapping[Entity, Mapping[Key
             # and comparing an arbitrary first branch would count against two copies listing different branches
             data = {**data, "locations": [locations[k].data for k in row.locations if k in locations]
                     if len(row.locations) == 1 else []}
+            parents = [golden["location"].get(k, k[1]) for k in row.locations]
         elif entity == "service":
             if row.organization is not None:
                 organization = golden["organization"].get(row.organization, row.organization[1])
