@@ -20,7 +20,8 @@ Estimation, without labels:
   ``label_weight`` unlabelled pairs, so a few dozen answers move ``m`` where the unlabelled data are ambiguous.
 
 Missing values (level 0) contribute nothing. Hard rules are not weights: ``hard_rules`` names the rule that forbids
-a link (different house numbers for locations, conflicting registration ids of one scheme), whatever the score.
+a link (different house numbers for locations, conflicting registration ids of one scheme, organisations or services
+with different names, services of different organisations or sites), whatever the score.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from app.linkage import normalise as norm
 from app.linkage.blocking import Pairs
@@ -96,7 +97,9 @@ DISTANCE = Comparison("distance", ("within 50 m", "within 250 m", "within 2 km",
 # on any one batch EM would happily explain the records sharing it as matches.
 PHONE = Comparison("phone", ("same", "same shared number", "different"), frozenset({"same shared number"}))
 DOMAIN = Comparison("domain", ("same", "same shared domain", "different"), frozenset({"same shared domain"}))
-REGISTRATION = Comparison("registration", ("same", "conflicting"))
+# Registration numbers of one scheme that differ by one character ("1082743", "1082753") are far likelier one number
+# mistyped than two bodies; they are evidence for EM to weigh, where other differing numbers rule a link out.
+REGISTRATION = Comparison("registration", ("same", "one character apart", "conflicting"))
 PARENTS = Comparison("parents", ("shared", "different"))
 # An organisation or service is known by its name, and a name is told apart by its words: "Crossgate Primary Care
 # Network" and "Eastgate Primary Care Network" share most of their weight but each has a word the other lacks, which
@@ -186,10 +189,18 @@ def _soft_overlap(a: frozenset[str], b: frozenset[str], idf: dict[str, float], t
     return min(matched / total, 1.0) if total else 0.0
 
 
+def _typo_of(word: str, other: str) -> bool:
+    """Whether two different words are one word mistyped: ``TOKEN_CLOSE`` Jaro-Winkler similar, or for a generic
+    word ("club", "coub") one edit apart (a mistyped generic word is not a word the other name lacks)."""
+    if JaroWinkler.normalized_similarity(word, other) >= TOKEN_CLOSE:
+        return True
+    generic = word in norm.GENERIC_WORDS or other in norm.GENERIC_WORDS
+    return generic and min(len(word), len(other)) >= 4 and Levenshtein.distance(word, other, score_cutoff=1) <= 1
+
+
 def _unmatched(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Whether ``a`` holds a word with no equal or ``TOKEN_CLOSE``-similar word in ``b``."""
-    similarity = JaroWinkler.normalized_similarity
-    return any(word not in b and all(similarity(word, other) < TOKEN_CLOSE for other in b) for word in a)
+    """Whether ``a`` holds a word with no equal or mistyped (``_typo_of``) word in ``b``."""
+    return any(word not in b and not any(_typo_of(word, other) for other in b) for word in a)
 
 
 # Words that join a name's parts and say nothing of what the body does ("Friends of ...", "... and ...").
@@ -365,9 +376,16 @@ def _registrations(feats: Features, left: npt.NDArray[np.int64], right: npt.NDAr
         schemes = p.keys() & q.keys()
         if any(p[s] & q[s] for s in schemes):
             out[n] = 1
-        elif schemes:
+        elif any(_one_apart(a, b) for s in schemes for a in p[s] for b in q[s]):
             out[n] = 2
+        elif schemes:
+            out[n] = 3
     return out
+
+
+def _one_apart(a: str, b: str) -> bool:
+    """Two identifiers of six or more characters one substitution, insertion or deletion apart."""
+    return min(len(a), len(b)) >= 6 and Levenshtein.distance(a, b, score_cutoff=1) <= 1
 
 
 def _sites(feats: Features, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> Levels:
@@ -477,7 +495,8 @@ def hard_rule_codes(levels: Levels, entity: Entity) -> npt.NDArray[np.uint8]:
         same_phone = levels[:, fields.index("phone")] == PHONE.levels.index("same") + 1
         orgs = levels[:, fields.index("organization")] == ORGANIZATION.levels.index("different") + 1
         shared_site = site_level == SITES.levels.index("shared") + 1
-        apart = (sites & ~same_postcode & ~same_phone) | (orgs & ~shared_site)
+        same_domain = levels[:, fields.index("domain")] == DOMAIN.levels.index("same") + 1
+        apart = (sites & ~same_postcode & ~same_phone) | (orgs & ~(shared_site & (same_phone | same_domain)))
         blocked[apart & (blocked == 0)] = 4
     if entity == "location" and "house_number" in fields:
         column = fields.index("house_number")

@@ -89,3 +89,24 @@ def test_services_merge_only_within_one_organisation_and_site() -> None:
     assert rules.get(frozenset((council.key, elsewhere.key)), RULE_SITES) == RULE_SITES
     background_clusters = {result.clusters[r.key] for r in services_background()}
     assert len(background_clusters) == 120  # every service's two listings, and nothing else, together
+
+
+def test_a_mistyped_registration_number_is_evidence_but_another_number_rules_a_link_out() -> None:
+    common = {"address": ["3 Mill Road"]}
+    listed = body("council", "r1", "Rising Threads Project", registrations=[("GB-CHC", "1082743")], **common)
+    mistyped = body("cvs", "r2", "RISING THREADS PROJECT", registrations=[("GB-CHC", "1082753")], **common)
+    other = body("nhs", "r3", "Rising Threads Project", registrations=[("GB-CHC", "2155310")], **common)
+    result = link([*background("organization"), listed, mistyped, other])
+    assert together(result.clusters, listed, mistyped)
+    assert not together(result.clusters, listed, other)
+
+
+def test_two_groups_running_one_activity_at_one_venue_stay_two_services() -> None:
+    """Services of organisations not matched at one venue merge only if an own phone number says they are one."""
+    first = service("council", "v1", "Coffee morning", "oak-group", "church-hall", "LS4 4DD", 200)
+    second = service("cvs", "v2", "Coffee morning", "elm-group", "church-hall", "LS4 4DD", 201)
+    result = link([*services_background(), first, second])
+    assert not together(result.clusters, first, second)
+    same_phone = service("cvs", "v3", "Coffee morning", "oak-group-2", "church-hall", "LS4 4DD", 200)
+    result = link([*services_background(), first, same_phone])
+    assert together(result.clusters, first, same_phone)
