@@ -190,9 +190,13 @@ def _soft_overlap(a: frozenset[str], b: frozenset[str], idf: dict[str, float], t
 
 
 def _typo_of(word: str, other: str) -> bool:
-    """Whether two different words are one word mistyped: ``TOKEN_CLOSE`` Jaro-Winkler similar, or for a generic
-    word ("club", "coub") one edit apart (a mistyped generic word is not a word the other name lacks)."""
+    """Whether two different words are one word mistyped or cut short: ``TOKEN_CLOSE`` Jaro-Winkler similar, one
+    the other's first four or more letters, or for a generic word ("club", "coub") one edit apart (a mistyped
+    generic word is not a word the other name lacks)."""
     if JaroWinkler.normalized_similarity(word, other) >= TOKEN_CLOSE:
+        return True
+    short, long = sorted((word, other), key=len)
+    if len(short) >= 4 and long.startswith(short):  # cut short: "tech", "technologies"; "internat"
         return True
     generic = word in norm.GENERIC_WORDS or other in norm.GENERIC_WORDS
     return generic and min(len(word), len(other)) >= 4 and Levenshtein.distance(word, other, score_cutoff=1) <= 1
