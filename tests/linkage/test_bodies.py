@@ -92,10 +92,10 @@ def test_services_merge_only_within_one_organisation_and_site() -> None:
 
 
 def test_a_mistyped_registration_number_is_evidence_but_another_number_rules_a_link_out() -> None:
-    common = {"address": ["3 Mill Road"]}
-    listed = body("council", "r1", "Rising Threads Project", registrations=[("GB-CHC", "1082743")], **common)
-    mistyped = body("cvs", "r2", "RISING THREADS PROJECT", registrations=[("GB-CHC", "1082753")], **common)
-    other = body("nhs", "r3", "Rising Threads Project", registrations=[("GB-CHC", "2155310")], **common)
+    mill = ["3 Mill Road"]
+    listed = body("council", "r1", "Rising Threads Project", registrations=[("GB-CHC", "1082743")], address=mill)
+    mistyped = body("cvs", "r2", "RISING THREADS PROJECT", registrations=[("GB-CHC", "1082753")], address=mill)
+    other = body("nhs", "r3", "Rising Threads Project", registrations=[("GB-CHC", "2155310")], address=mill)
     result = link([*background("organization"), listed, mistyped, other])
     assert together(result.clusters, listed, mistyped)
     assert not together(result.clusters, listed, other)
