@@ -947,6 +947,7 @@ format: csv
 external_id: RECORD_ID
 country: GB
 fields:
+  organization.id: ORG_CODE           # an ODS code or charity number names the body (empty: its name does)
   organization.name: ORGANISATION_NAME
   organization_identifier.identifier: ORG_CODE
   organization_identifier.identifier_scheme: ORG_CODE_TYPE

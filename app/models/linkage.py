@@ -99,8 +99,10 @@ class LinkageReviewPair(_Pair, Base):
     """A pair waiting for a reviewer, as the last run scored it, with its field-by-field evidence."""
 
     __tablename__ = "linkage_review_pair"
+    # Each run replaces the queue; ids are never reused (AUTOINCREMENT on SQLite, a sequence on PostgreSQL), so a
+    # reviewer answering from an older listing gets "no such pair", never a different pair under the same id.
     __table_args__ = (UniqueConstraint("entity", "a_source", "a_external_id", "b_source", "b_external_id"),
-                      Index("ix_linkage_review_pair_entity", "entity"))
+                      Index("ix_linkage_review_pair_entity", "entity"), {"sqlite_autoincrement": True})
 
     a_name: Mapped[str | None] = mapped_column(Text)  # what a reviewer recognises the records by
     b_name: Mapped[str | None] = mapped_column(Text)

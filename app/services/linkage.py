@@ -66,7 +66,8 @@ class LinkageOptions:
     thresholds: Thresholds = field(default_factory=Thresholds)
     trust: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     max_block: int = 100
-    service_names: frozenset[str] = frozenset({"exact"})  # name levels a service auto-merge needs; empty: any
+    # name levels a service auto-merge needs; empty: any
+    service_names: frozenset[str] = frozenset({"exact", "very close", "close"})
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkageOptions:

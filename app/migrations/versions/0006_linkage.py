@@ -87,7 +87,8 @@ def upgrade() -> None:
     sa.Column('linkage_run_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['linkage_run_id'], ['linkage_run.id'], name=op.f('fk_linkage_review_pair_linkage_run_id_linkage_run'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_linkage_review_pair')),
-    sa.UniqueConstraint('entity', 'a_source', 'a_external_id', 'b_source', 'b_external_id', name=op.f('uq_linkage_review_pair_entity'))
+    sa.UniqueConstraint('entity', 'a_source', 'a_external_id', 'b_source', 'b_external_id', name=op.f('uq_linkage_review_pair_entity')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('linkage_review_pair', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_linkage_review_pair_entity'), ['entity'], unique=False)
