@@ -19,12 +19,6 @@ Which services a change affects:
   service records reaches other sources' services at their next harvest, or at
   ``waymark search reindex``.
 
-A harvest publishes a batch at a time and wraps itself in ``deferred``: each publish only
-notes the services it affected, and their documents are built ``FLUSH_AT`` services at a time
-and when the harvest ends; whatever is still waiting is indexed just before any commit
-(``_flush_before_commit``) and forgotten on rollback, so committed golden rows always have
-their index entries. Everything else (API edits, linkage, the demo) is indexed at each publish.
-
 The SQL backend writes in the caller's transaction, so the index commits or rolls back with the
 records. A backend that cannot (``transactional = False``: Elasticsearch) gets the documents
 after the commit, and nothing if the transaction rolls back.
@@ -33,12 +27,11 @@ after the commit, and nothing if the transaction rolls back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from app.models.hsds import (
     Address,
@@ -59,9 +52,6 @@ from app.search.documents import all_documents, documents_for
 CHUNK = 500  # ids per IN list
 log = logging.getLogger(__name__)
 _PENDING = "waymark_search_pending"  # Session.info: service id -> documents, for after the commit
-_DEFERRED = "waymark_search_deferred"  # Session.info: ids of services waiting to be indexed (``deferred``)
-_DEFERRING = "waymark_search_deferring"  # Session.info: while ``deferred`` runs, its flush_at
-FLUSH_AT = 10_000  # services a deferred block indexes at a time
 # Rows owned by one service: table -> (its id column, the column naming the service).
 _OWNED_BY_SERVICE: dict[str, tuple[Any, Any]] = {
     "service_at_location": (ServiceAtLocation.id, ServiceAtLocation.service_id),
@@ -71,56 +61,10 @@ _OWNED_BY_SERVICE: dict[str, tuple[Any, Any]] = {
 
 
 def follow(session: Session, changed: dict[str, set[str]]) -> None:
-    """Re-index the services ``changed`` rows affect (registered with ``changes.follow_with``);
-    while ``deferred``, only remember them."""
+    """Re-index the services ``changed`` rows affect (registered with ``changes.follow_with``)."""
     service_ids = affected_services(session, changed)
     if not service_ids:
         return
-    waiting: set[str] | None = session.info.get(_DEFERRED)
-    if waiting is None or not session.info.get(_DEFERRING):
-        _index(session, service_ids)
-        return
-    waiting |= service_ids
-    if len(waiting) >= session.info[_DEFERRING]:
-        flush_deferred(session)
-
-
-def flush_deferred(session: Session) -> None:
-    """Index now the services ``deferred`` has been holding back; inside a savepoint, nothing
-    yet: its rollback would also take back the entries of services published before it."""
-    waiting: set[str] | None = session.info.get(_DEFERRED)
-    if waiting and not session.in_nested_transaction():
-        ids = set(waiting)
-        waiting.clear()
-        _index(session, ids)
-
-
-@contextmanager
-def deferred(session: Session, flush_at: int | None = None) -> Iterator[None]:
-    """Within the block, remember the services each publish affects and build their documents
-    ``flush_at`` (default ``FLUSH_AT``) services at a time and when the block ends, instead of after every publish.
-
-    A harvest publishes 500 records a call. Its documents are then read in big set-based rounds
-    rather than one round per call, and a service published by several calls of the block is
-    built once. Before the transaction commits (``_flush_before_commit``) whatever is still
-    waiting is indexed too, so a commit never shows golden rows without their index entries.
-    If the block fails, what is waiting stays noted: a commit still indexes it, a rollback
-    forgets it with the rows. Nested blocks join the outer one."""
-    if session.info.get(_DEFERRING):
-        yield
-        return
-    session.info.setdefault(_DEFERRED, set())
-    session.info[_DEFERRING] = flush_at or FLUSH_AT
-    try:
-        yield
-    finally:
-        session.info.pop(_DEFERRING, None)
-    flush_deferred(session)
-
-
-def _index(session: Session, service_ids: set[str]) -> None:
-    """Build the documents of these services and hand them to the backend (a non-transactional
-    one gets them after the commit)."""
     ordered = sorted(service_ids)
     backend = backend_of(session)
     documents = documents_for(session, ordered)
@@ -218,23 +162,6 @@ def expected_documents(session: Session) -> int:
     alone = session.scalar(select(func.count()).select_from(Service).where(
         ~select(ServiceAtLocation.id).where(ServiceAtLocation.service_id == Service.id).exists()))
     return int(located or 0) + int(alone or 0)
-
-
-@event.listens_for(Session, "before_commit", insert=True)  # before the cell counts are applied
-def _flush_before_commit(session: Session) -> None:
-    """Index what ``deferred`` still holds back, in the transaction about to commit."""
-    flush_deferred(session)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_deferred(session: Session, transaction: SessionTransaction) -> None:
-    """A transaction that ends without commit (rollback, close) takes its waiting services with it."""
-    if transaction.parent is None:
-        waiting: set[str] | None = session.info.get(_DEFERRED)
-        if waiting:
-            waiting.clear()
-        if not session.info.get(_DEFERRING):
-            session.info.pop(_DEFERRED, None)
 
 
 @event.listens_for(Session, "after_commit")

@@ -10,11 +10,6 @@ which other sources share, stay published). A feed that fails part-way
 keeps everything that was already there and withdraws nothing.
 
 Until de-duplication exists, each staged record publishes one to one.
-
-The search index follows at its own pace: the services each batch publishes are noted and
-their documents built thousands at a time (``app.search.sync.deferred``), the rest before
-``harvest`` returns (inside a caller's savepoint: at its commit), so the index matches the
-golden tables whenever the caller commits.
 """
 
 from __future__ import annotations
@@ -39,7 +34,6 @@ from sqlalchemy.orm.attributes import flag_modified
 from app.geo.geocoder import AddressGeocoder
 from app.models.base import Base
 from app.models.staging import HarvestRun, Source, StagedRecord
-from app.search.sync import deferred, flush_deferred
 from app.services.geocode import fill_coordinates
 from app.services.publish import (
     RecordError,
@@ -136,8 +130,7 @@ def harvest(session: Session, source: Source, run: HarvestRun, feed: Feed | Call
             setattr(feed, "prepare_for", Preparation(source.name, partial(_known_hashes, session, source)))  # noqa: B010
         statistics = _FreshStatistics(session)
         # Counting and withdrawing read every staged row of the source too: still with the harvest's settings.
-        # Search documents are built thousands of services at a time, the last ones when the block ends.
-        with _larger_page_cache(session), deferred(session):
+        with _larger_page_cache(session):
             with _collecting_per_batch() as collect:
                 for batch in _batches(feed.records(), BATCH):
                     _stage_batch(session, source, run, batch, now, seen, summary, written, geocoder)
@@ -157,7 +150,6 @@ def harvest(session: Session, source: Source, run: HarvestRun, feed: Feed | Call
     except FeedError as exc:
         summary.status = "failed"
         summary.errors.append(str(exc))
-        flush_deferred(session)  # what the batches before the failure published stays, and is indexed
     flag_modified(source, "http_cache")  # feeds keep ETags there, changing the dict in place
     _finish(session, run, summary, started, clock)
     return summary
