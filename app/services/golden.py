@@ -24,16 +24,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.linkage import Entity, Key
 from app.linkage.survivorship import Candidate, Provenance, survive
 from app.models.hsds import Location, Organization, Service
 from app.models.linkage import LinkageGolden
-from app.search import changes
 from app.services.linkage_records import Rows, SourceRow
-from app.services.publish import RecordError, _delete_owned, publish, unpublish
+from app.services.publish import RecordError, publish, unpublish
 from schema.hsds import Node, plan
 
 METADATA_NAMESPACE = uuid.UUID("8d1f4a52-0b7e-5c1a-9f3e-6c696e6b6167")
@@ -215,13 +214,7 @@ def _unpublish_members(session: Session, clusters: Mapping[Entity, Mapping[Key, 
     location_ids = _existing(session, Location.id, merged["location"])
     node = _location_node()
     for start in range(0, len(location_ids), CHUNK):
-        chunk = location_ids[start:start + CHUNK]
-        _delete_owned(session, node, chunk)
-        changes.note(session, "location", chunk)
-        session.execute(delete(Location).where(Location.id.in_(chunk)))
-        summary.unpublished["location"] += len(chunk)
-    session.flush()
-    changes.settle(session)
+        summary.unpublished["location"] += unpublish(session, "location", location_ids[start:start + CHUNK], node)
     organization_ids = _existing(session, Organization.id, merged["organization"])
     used = set(_existing(session, Service.organization_id, organization_ids, Service.organization_id))
     free = [i for i in organization_ids if i not in used]

@@ -564,11 +564,14 @@ def _detach_stale(session: Session, table: Table, column: str, parents: dict[str
     return True
 
 
-def unpublish(session: Session, kind: str, ids: list[str]) -> int:
-    """Stop serving records: delete them and the children they own (shared records stay)."""
+def unpublish(session: Session, kind: str, ids: list[str], node: Node | None = None) -> int:
+    """Stop serving records: delete them and the children they own (shared records stay).
+
+    ``node`` is the plan of ``kind`` as nested elsewhere, for a table with no plan of its own (a location is
+    planned as part of a service)."""
     if not ids:
         return 0
-    node = plan(kind)
+    node = node or plan(kind)
     _delete_owned(session, node, ids)
     table = table_of(node.table)
     changes.note(session, node.table, ids)
