@@ -107,7 +107,6 @@ def features(records: Sequence[LinkRecord]) -> Features:
             "district": integer_codes([p.district for p in postcodes]),
             "phone": _single_codes([r.phones for r in records]),
             "domain": integer_codes([r.domain for r in records]),
-            "parents": _single_codes([r.parents for r in records]),
         },
         postcode_buildings=_buildings(postcode_codes, number_codes),
     )
@@ -132,7 +131,7 @@ def integer_codes(values: Sequence[Hashable]) -> npt.NDArray[np.int64]:
 
 
 def _single_codes(values: Sequence[Sequence[str]]) -> npt.NDArray[np.int64]:
-    """Set fields (phones, parents) as integers where a record has exactly one value; ``-1`` none, ``-2`` several."""
+    """Set fields (phones) as integers where a record has exactly one value; ``-1`` none, ``-2`` several."""
     seen: dict[str, int] = {}
     return np.fromiter(
         (seen.setdefault(v[0], len(seen)) if len(v) == 1 else (-1 if not v else -2) for v in values),

@@ -100,7 +100,6 @@ DOMAIN = Comparison("domain", ("same", "same shared domain", "different"), froze
 # Registration numbers of one scheme that differ by one character ("1082743", "1082753") are far likelier one number
 # mistyped than two bodies; they are evidence for EM to weigh, where other differing numbers rule a link out.
 REGISTRATION = Comparison("registration", ("same", "one character apart", "conflicting"))
-PARENTS = Comparison("parents", ("shared", "different"))
 # An organisation or service is known by its name, and a name is told apart by its words: "Crossgate Primary Care
 # Network" and "Eastgate Primary Care Network" share most of their weight but each has a word the other lacks, which
 # two listings of one body almost never do (they differ by typos, case, legal forms, abbreviations or an added
