@@ -75,11 +75,6 @@ class Settings:
     linkage_max_block: int = setting(
         100, "Largest block linkage compares all pairs within; bigger blocks (a shared phone, a common name word) "
         "are skipped for that key.")
-    linkage_service_names: str = setting(
-        "exact,very close,close", "Services of one organisation share its phone, website and sites, so a service "
-        "pair is merged automatically only when its names compare at one of these levels (comma-separated: exact, "
-        "very close, close); other pairs the model would merge go to the review queue. Empty: trust the model "
-        "alone.")
     linkage_after_harvest: bool = setting(
         True, "Run linkage after `waymark harvest` and after each scheduled harvest (skipped when nothing changed).")
     linkage_interval_minutes: int = setting(

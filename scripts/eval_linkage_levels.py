@@ -8,7 +8,7 @@ then organisations, then services, and ``app.services.linkage.evaluate`` (what `
 scores each level against the directory's truth files, per staged record::
 
     .venv/bin/python scripts/eval_linkage_levels.py --size 10000 --work /tmp/levels
-    .venv/bin/python scripts/eval_linkage_levels.py --dir /tmp/synth --work /tmp/levels --service-names ""
+    .venv/bin/python scripts/eval_linkage_levels.py --dir /tmp/synth --work /tmp/levels
 
 The harvested database is kept in ``--work`` (``harvested.db``) and copied afresh before each linkage run, so a
 second call with the same ``--work`` re-links without harvesting again (``--reharvest`` forces it). Linkage runs in
@@ -16,8 +16,6 @@ its own process on that copy: nothing is reused from an earlier run. One JSON ob
 precision, recall, F1 and blocking recall, linkage counts, and the CPU seconds of the linkage run
 (``time.process_time``; wall time is noisy on a shared machine).
 
-``--service-names`` sets ``WAYMARK_LINKAGE_SERVICE_NAMES`` (name levels a service auto-merge needs; empty trusts
-the model alone) so the guard's effect can be measured.
 """
 
 from __future__ import annotations
@@ -44,15 +42,13 @@ def _waymark(env: dict[str, str], *args: str) -> None:
         sys.exit(f"waymark {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
-def _env(instance: Path, service_names: str | None) -> dict[str, str]:
+def _env(instance: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "WAYMARK_INSTANCE_PATH": str(instance),
         "WAYMARK_LINKAGE_AFTER_HARVEST": "false",
         "PYTHONPATH": str(REPO_ROOT),
     }
-    if service_names is not None:
-        env["WAYMARK_LINKAGE_SERVICE_NAMES"] = service_names
     return env
 
 
@@ -61,7 +57,7 @@ def harvest(directory: Path, work: Path) -> Path:
     instance = work / "harvest"
     shutil.rmtree(instance, ignore_errors=True)
     instance.mkdir(parents=True)
-    env = _env(instance, None)
+    env = _env(instance)
     _waymark(env, "db", "upgrade")
     _waymark(env, "postcodes", "load")  # the importers geocode addresses without coordinates by postcode
     for source in SOURCES:
@@ -100,7 +96,7 @@ def link_and_evaluate(directory: Path) -> dict[str, Any]:
         summary = run_linkage(session, options)
         seconds = time.process_time() - cpu
         session.commit()
-        report: dict[str, Any] = {"service_names": sorted(options.service_names), "cpu_seconds": round(seconds, 2)}
+        report: dict[str, Any] = {"cpu_seconds": round(seconds, 2)}
         for entity in ENTITIES:
             path = directory / f"truth_{entity}.csv"
             with path.open(newline="", encoding="utf-8") as handle:
@@ -111,7 +107,6 @@ def link_and_evaluate(directory: Path) -> dict[str, Any]:
                 **figures,
                 "auto_merge_pairs": counts.get("auto_merge"),
                 "review_waiting": counts.get("review_waiting"),
-                "held_for_review": counts.get("held_for_review"),
                 "golden_records": counts.get("golden_records"),
             }
         return report
@@ -124,7 +119,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--work", type=Path, required=True, help="folder for the instance and the harvested copy")
     parser.add_argument("--reharvest", action="store_true", help="harvest again even if --work holds a copy")
-    parser.add_argument("--service-names", help="WAYMARK_LINKAGE_SERVICE_NAMES for the run (default: settings)")
     parser.add_argument("--link-only", action="store_true", help=argparse.SUPPRESS)  # the child process's step
     args = parser.parse_args(argv)
     work = args.work.resolve()
@@ -162,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
         str(directory),
         "--link-only",
     ]
-    done = subprocess.run(command, env=_env(instance, args.service_names), cwd=REPO_ROOT, check=False)
+    done = subprocess.run(command, env=_env(instance), cwd=REPO_ROOT, check=False)
     sys.exit(done.returncode)
 
 

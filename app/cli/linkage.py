@@ -60,9 +60,8 @@ def describe_summary(summary: dict[str, Any]) -> str:
                  "since the last run)")
     for entity in ENTITIES:
         c = counts[entity]
-        merged = c["auto_merge"] - c.get("held_for_review", 0)
         lines.append(f"  {entity:12} {c['records']:7d} records -> {c['golden_records']:7d} golden; "
-                     f"{merged} merged pairs, {c['review_waiting']} waiting for review")
+                     f"{c['auto_merge']} merged pairs, {c['review_waiting']} waiting for review")
     golden = counts["golden"]
     lines.append(f"  published {golden['published']}; unchanged {golden['unchanged']}; "
                  f"unpublished merged copies {golden['unpublished']}")

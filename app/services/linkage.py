@@ -22,7 +22,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -30,18 +30,14 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.linkage import (
-    Band,
     Decision,
     Entity,
     Key,
     LinkRecord,
-    LinkResult,
-    ScoredPair,
     Thresholds,
     link,
     pairwise_scores,
 )
-from app.linkage.clustering import cluster
 from app.linkage.survivorship import parse_trust
 from app.models.linkage import (
     LinkageDecision,
@@ -54,8 +50,6 @@ from app.models.staging import Source, StagedRecord
 from app.services.golden import publish_golden
 from app.services.linkage_records import ENTITIES, Rows, extract, fields_hash, link_records, staged_inputs
 
-NAME_LEVELS = frozenset({"exact", "very close", "close"})
-
 
 class LinkageError(ValueError):
     """Bad input to a linkage command or endpoint; the message says what and where."""
@@ -66,8 +60,6 @@ class LinkageOptions:
     thresholds: Thresholds = field(default_factory=Thresholds)
     trust: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     max_block: int = 100
-    # name levels a service auto-merge needs; empty: any
-    service_names: frozenset[str] = frozenset({"exact", "very close", "close"})
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkageOptions:
@@ -77,15 +69,10 @@ class LinkageOptions:
             raise LinkageError(f"WAYMARK_LINKAGE_AUTO_MERGE / WAYMARK_LINKAGE_REVIEW (percent): {exc}") from None
         if settings.linkage_max_block < 2:
             raise LinkageError("WAYMARK_LINKAGE_MAX_BLOCK must be at least 2")
-        names = frozenset(n.strip() for n in settings.linkage_service_names.split(",") if n.strip())
-        unknown = names - NAME_LEVELS
-        if unknown:
-            raise LinkageError(f"WAYMARK_LINKAGE_SERVICE_NAMES: unknown level {sorted(unknown)[0]!r} "
-                               f"(known: {', '.join(sorted(NAME_LEVELS))})")
-        return cls(thresholds, parse_trust(settings.linkage_trust), settings.linkage_max_block, names)
+        return cls(thresholds, parse_trust(settings.linkage_trust), settings.linkage_max_block)
 
     def describe(self) -> str:
-        return repr((self.thresholds, sorted(self.trust.items()), self.max_block, sorted(self.service_names)))
+        return repr((self.thresholds, sorted(self.trust.items()), self.max_block))
 
 
 def _utcnow() -> datetime.datetime:
@@ -193,46 +180,16 @@ def _link_entity(session: Session, run: LinkageRun, last: LinkageRun | None, row
     previous = {key: stored.get(key, key[1]) for key in rows[entity]}
     result = link(records, decisions=decisions, previous=previous, thresholds=options.thresholds,
                   max_block=options.max_block)
-    found, queue, held = result.clusters, result.review_queue(), 0
-    if entity == "service" and options.service_names:
-        found, queue, held = _names_must_agree(result, [r.key for r in records], previous, options.service_names)
-    clusters_of = _singletons_keep_their_ids(found)
+    queue = result.review_queue()
+    clusters_of = _singletons_keep_their_ids(result.clusters)
     _store_members(session, run, rows, entity, clusters_of, hashes)
     _store_queue(session, run, rows, entity, queue, hashes)
-    counts = {**result.counts, "review_waiting": len(queue), "decisions_outdated": stale, "held_for_review": held,
+    counts = {**result.counts, "review_waiting": len(queue), "decisions_outdated": stale,
               "input_digest": digest, "rescored": len(records),
               "golden_records": len(set(clusters_of.values())),
               "blocking": {"keys": result.blocking.keys, "blocks": result.blocking.blocks,
                            "skipped_blocks": result.blocking.skipped_blocks}}
     return clusters_of, counts
-
-
-def _names_must_agree(result: LinkResult, keys: list[Key], previous: Mapping[Key, str], levels: frozenset[str]
-                      ) -> tuple[dict[Key, str], list[ScoredPair], int]:
-    """Clusters again from the auto-merge pairs whose names agree; the others join the review queue.
-
-    Services of one organisation at one site share every other field, so the model's score says "same provider",
-    not "same service": only the name tells a lunch club from a walking group. Reviewers' answers still bind."""
-    index = {key: i for i, key in enumerate(keys)}
-    links: list[tuple[int, int, float]] = []
-    must: list[tuple[int, int]] = []
-    cannot: list[tuple[int, int]] = []
-    held: list[ScoredPair] = []
-    for pair in result.pairs:
-        ends = (index[pair.a], index[pair.b])
-        if pair.decision is not None:
-            (must if pair.decision else cannot).append(ends)
-        elif pair.rule is not None:
-            cannot.append(ends)
-        elif pair.band is Band.AUTO_MERGE and result.clusters[pair.a] == result.clusters[pair.b]:
-            # (a pair ``link`` clustered apart stays apart: its cannot-links are not all among the listed pairs)
-            if any(e.field == "name" and e.level in levels for e in pair.evidence):
-                links.append((*ends, pair.weight))
-            else:
-                held.append(replace(pair, band=Band.REVIEW))
-    clustering = cluster(keys, links, must_link=must, cannot_link=cannot, previous=previous)
-    queue = sorted([*result.review_queue(), *held], key=lambda p: (abs(p.probability - 0.5), p.a, p.b))
-    return clustering.clusters, queue, len(held)
 
 
 def _input_digest(options: LinkageOptions, hashes: Mapping[Key, str], decisions: Iterable[Decision]) -> str:
