@@ -22,6 +22,8 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Protocol
 
+from schema.flatten import Flattened
+
 # Kinds of record, in the order they must be published (referenced things first).
 KINDS = ("taxonomy", "taxonomy_term", "organization", "service")
 
@@ -47,6 +49,7 @@ class SourceRecord:
     digest: str | None = None  # content_hash(raw, record, problems) of the record as read
     scoped_for: str | None = None  # the source whose Waymark ids ``record`` now has
     unchanged: bool = False  # the harvest has this very record (same digest) staged: raw and record left out
+    flattened: Flattened | None = None  # ``record`` (as scoped) validated and flattened into rows (schema.flatten)
 
 
 _HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"))  # made once, not per record

@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from importers.base import KINDS, SourceRecord, content_hash
+from schema.flatten import flatten_record
 from schema.hsds import Node, plan
 
 WAYMARK_NAMESPACE = uuid.UUID("6f0d6b8e-4e0c-5d6a-9a43-7a1f2b3c4d5e")
@@ -103,13 +104,15 @@ class Preparation:
 
 
 def prepare(item: SourceRecord, source: str, digest: str | None = None) -> SourceRecord:
-    """``item`` with its content hash made (unless given) and its ids scoped to ``source``, as the
-    harvest needs them."""
+    """``item`` with its content hash made (unless given), its ids scoped to ``source`` and, unless
+    it has problems already, validated and flattened into rows, as the harvest needs them."""
     if item.digest is not None or item.scoped_for is not None:
         return item
     item.digest = digest or content_hash(item.raw, item.record, item.problems)
     if item.record is not None and item.kind in KINDS:
         item.record = scope_ids(source, item.kind, item.record)
+        if not item.problems:
+            item.flattened = flatten_record(item.kind, item.record)
     item.scoped_for = source
     return item
 
@@ -117,9 +120,9 @@ def prepare(item: SourceRecord, source: str, digest: str | None = None) -> Sourc
 def prepared(records: Iterable[SourceRecord], source: str, known: dict[str, str]) -> Iterator[SourceRecord]:
     """``records`` prepared for a harvest of ``source`` that has ``known`` (external id -> hash) staged.
 
-    Hashing a record and scoping its ids cost about as much as everything else the harvest
-    does for it, and need nothing but the record: an adapter that reads in a worker process
-    prepares its records there, on the other core. A record the harvest already has as it
+    Hashing a record, scoping its ids, validating and flattening it into rows cost about as much
+    as everything else the harvest does for it, and need nothing but the record: an adapter that
+    reads in a worker process prepares its records there, on the other core. A record the harvest already has as it
     is (the first of its id, with the staged hash) comes as ``unchanged``, without its raw
     payload and record: the harvest only counts it, so neither is scoped, pickled or
     unpickled. The harvest uses ``digest`` and a record ``scoped_for`` its source as they

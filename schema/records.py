@@ -145,9 +145,10 @@ def _choices_message(table: str, name: str) -> str:
     return f"Must be one of: {', '.join(rule.choices)}."
 
 
-def load_row(table: str, data: dict[str, Any]) -> dict[str, Any]:
+def load_row(table: str, data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
     """The scalar fields of one HSDS object as Python values; RowError names every bad field.
-    Fields the object leaves out stay out; an empty string counts as empty (None)."""
+    Fields the object leaves out stay out; an empty string counts as empty (None). A ``partial``
+    object (some fields of a row) may leave out required fields."""
     checks = _checks(table)
     out: dict[str, Any] = {}
     problems: dict[str, list[str]] = {}
@@ -175,12 +176,18 @@ def load_row(table: str, data: dict[str, Any]) -> dict[str, Any]:
             problems[name] = [_choices_message(table, name)]
             continue
         out[name] = converted
-    for name in checks.required:
-        if name not in data:
-            problems[name] = ["Missing data for required field."]
+    if not partial:
+        for name in checks.required:
+            if name not in data:
+                problems[name] = ["Missing data for required field."]
     if problems:
         raise RowError(problems)
     return out
+
+
+def load_value(table: str, name: str, value: Any) -> Any:
+    """One field's value as ``load_row`` gives it (RowError if it is not valid there)."""
+    return load_row(table, {name: value}, partial=True)[name]
 
 
 @cache

@@ -75,14 +75,21 @@ def fill_coordinates(session: Session, records: list[tuple[str, dict[str, Any]]]
                      geocoder: AddressGeocoder | None = None) -> list[list[str]]:
     """Give locations without coordinates a point, in place; one list of notes per record.
     One query for the whole batch of records."""
+    return [notes for notes, _placed in place_coordinates(session, records, geocoder)]
+
+
+def place_coordinates(session: Session, records: list[tuple[str, dict[str, Any]]],
+                      geocoder: AddressGeocoder | None = None) -> list[tuple[list[str], list[dict[str, Any]]]]:
+    """``fill_coordinates``, telling per record (its notes, the location objects it gave a point,
+    in the order they are nested)."""
     pending: list[tuple[int, dict[str, Any], str | None]] = []
     for index, (kind, record) in enumerate(records):
         for location in _locations(plan(kind), record):
             if location.get("latitude") in (None, "") or location.get("longitude") in (None, ""):
                 pending.append((index, location, _postcode_of(location)))
-    notes: list[list[str]] = [[] for _ in records]
+    out: list[tuple[list[str], list[dict[str, Any]]]] = [([], []) for _ in records]
     if not pending:
-        return notes
+        return out
     wanted: dict[str, str] = {}
     for index, location, raw in pending:
         if raw is None:
@@ -90,23 +97,25 @@ def fill_coordinates(session: Session, records: list[tuple[str, dict[str, Any]]]
         try:
             wanted[raw] = postcode(raw)
         except NormaliseError as exc:
-            notes[index].append(f"location {location.get('name') or location.get('id')}: {exc}")
+            out[index][0].append(f"location {location.get('name') or location.get('id')}: {exc}")
     table = {row.postcode: row for row in session.execute(
         select(Postcode).where(Postcode.postcode.in_(sorted(set(wanted.values()))))).scalars()}
     for index, location, raw in pending:
-        _place(location, raw, wanted, table, geocoder, notes[index])
-    return notes
+        if _place(location, raw, wanted, table, geocoder, out[index][0]):
+            out[index][1].append(location)
+    return out
 
 
 def _place(location: dict[str, Any], raw: str | None, wanted: dict[str, str], table: dict[str, Postcode],
-           geocoder: AddressGeocoder | None, notes: list[str]) -> None:
+           geocoder: AddressGeocoder | None, notes: list[str]) -> bool:
+    """Give ``location`` a point if one is found (True)."""
     label = location.get("name") or location.get("id")
     found = table.get(wanted.get(raw, "")) if raw else None
     if found is not None and found.latitude is not None and found.longitude is not None:
         location["latitude"], location["longitude"] = found.latitude, found.longitude
         if found.terminated:
             notes.append(f"location {label}: postcode {found.postcode} is terminated; its last known point is used")
-        return
+        return True
     if raw and raw in wanted:
         notes.append(f"location {label}: postcode {wanted[raw]} is not in the postcode table")
     address = _address_text(location)
@@ -116,3 +125,5 @@ def _place(location: dict[str, Any], raw: str | None, wanted: dict[str, str], ta
             notes.append(f"location {label}: the geocoder found no point for {address!r}")
         else:
             location["latitude"], location["longitude"] = place.latitude, place.longitude
+            return True
+    return False

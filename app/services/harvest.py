@@ -34,19 +34,21 @@ from sqlalchemy.orm.attributes import flag_modified
 from app.geo.geocoder import AddressGeocoder
 from app.models.base import Base
 from app.models.staging import HarvestRun, Source, StagedRecord
-from app.services.geocode import fill_coordinates
+from app.services.geocode import place_coordinates
 from app.services.publish import (
     RecordError,
     Written,
     insert_rows,
-    prepare,
     publish,
     unpublish,
     update_rows,
+    write_prepared,
 )
 from importers.base import KINDS, Feed, FeedError, SourceRecord
 from importers.base import content_hash as record_hash
 from importers.identity import SHARED_TABLES, Preparation, scope_ids
+from schema.flatten import Flattened, flatten_record, stamp
+from schema.records import load_value
 
 BATCH = 500
 PAGE_CACHE_MB = 128  # SQLite page cache while harvesting (see _larger_page_cache)
@@ -330,6 +332,17 @@ class _Staging:
             update_rows(connection, table, keys, rows)
 
 
+@dataclass
+class _Candidate:
+    """A new or changed record to publish: as read, its hash, its normalised record and, if the
+    feed's reader made them, its rows (``schema.flatten``)."""
+
+    item: SourceRecord
+    digest: str
+    normalised: dict[str, Any]
+    flattened: Flattened | None
+
+
 def _stage_batch(session: Session, source: Source, run: HarvestRun, batch: list[SourceRecord],
                  now: datetime.datetime, seen: set[str], summary: RunSummary, written: Written | None = None,
                  geocoder: AddressGeocoder | None = None) -> None:
@@ -337,7 +350,7 @@ def _stage_batch(session: Session, source: Source, run: HarvestRun, batch: list[
         select(StagedRecord.id, StagedRecord.external_id, StagedRecord.content_hash, StagedRecord.state)
         .where(StagedRecord.source_id == source.id,
                StagedRecord.external_id.in_([item.external_id for item in batch])))}
-    candidates: list[tuple[SourceRecord, str, dict[str, Any]]] = []
+    candidates: list[_Candidate] = []
     staging = _Staging()
     for item in batch:
         if item.external_id in seen:
@@ -355,10 +368,12 @@ def _stage_batch(session: Session, source: Source, run: HarvestRun, batch: list[
             _quarantine(session, staging, source, run, item, digest, normalised, now, previous, summary,
                         item.stage, "; ".join(item.problems) or "no record could be made")
         else:
-            candidates.append((item, digest, normalised))
+            flattened = item.flattened if item.scoped_for == source.name else None
+            candidates.append(_Candidate(item, digest, normalised, flattened))
     _place_locations(session, candidates, summary, geocoder)
     failures = _publish(session, candidates, now, written)
-    for item, digest, normalised in candidates:
+    for candidate in candidates:
+        item, digest, normalised = candidate.item, candidate.digest, candidate.normalised
         previous = existing.get(item.external_id)
         if item.external_id in failures:
             _quarantine(session, staging, source, run, item, digest, normalised, now, previous, summary,
@@ -369,12 +384,33 @@ def _stage_batch(session: Session, source: Source, run: HarvestRun, batch: list[
     staging.write(session)
 
 
-def _place_locations(session: Session, candidates: list[tuple[SourceRecord, str, dict[str, Any]]],
-                     summary: RunSummary, geocoder: AddressGeocoder | None) -> None:
-    """Points for locations that came without: one postcode query per batch; problems are notes."""
-    notes = fill_coordinates(session, [(item.kind, normalised) for item, _digest, normalised in candidates], geocoder)
-    for (item, _digest, _normalised), found in zip(candidates, notes, strict=True):
-        summary.notes += [f"{item.external_id} ({item.origin}): {note}" for note in found]
+def _place_locations(session: Session, candidates: list[_Candidate], summary: RunSummary,
+                     geocoder: AddressGeocoder | None) -> None:
+    """Points for locations that came without: one postcode query per batch; problems are notes.
+    A record flattened already gets the points in its location rows too."""
+    placed = place_coordinates(session, [(c.item.kind, c.normalised) for c in candidates], geocoder)
+    for candidate, (notes, locations) in zip(candidates, placed, strict=True):
+        summary.notes += [f"{candidate.item.external_id} ({candidate.item.origin}): {note}" for note in notes]
+        if locations and candidate.flattened is not None and not _with_points(candidate.flattened, locations):
+            candidate.flattened = None  # flattened again, from the record with its points
+
+
+def _with_points(flattened: Flattened, locations: list[dict[str, Any]]) -> bool:
+    """Give the location rows of a flattened record the points placed on its ``locations``, as
+    flattening the record with them would have. False if that cannot be told row by row (the
+    record has the location again with a point of its own): then it must be flattened again."""
+    rows = flattened.rows.get("location", {})
+    given: set[str] = set()
+    for location in locations:
+        location_id = load_value("location", "id", location.get("id"))
+        row = rows.get(location_id)
+        if row is None or (location_id not in given
+                           and (row.get("latitude") is not None or row.get("longitude") is not None)):
+            return False
+        row["latitude"] = load_value("location", "latitude", location["latitude"])
+        row["longitude"] = load_value("location", "longitude", location["longitude"])
+        given.add(location_id)
+    return True
 
 
 def _repeated(item: SourceRecord) -> SourceRecord:
@@ -391,51 +427,52 @@ def _normalised(source: Source, item: SourceRecord) -> dict[str, Any] | None:
     return scope_ids(source.name, item.kind, item.record)
 
 
-def _publish(session: Session, items: list[tuple[SourceRecord, str, dict[str, Any]]],
-             now: datetime.datetime, written: Written | None = None) -> dict[str, str]:
-    """Publish by kind, referenced kinds first; returns external id -> reason for records refused."""
+def _publish(session: Session, candidates: list[_Candidate], now: datetime.datetime,
+             written: Written | None = None) -> dict[str, str]:
+    """Publish by kind, referenced kinds first; returns external id -> reason for records refused.
+    Records come flattened from the feed's reader, or are flattened here."""
     failures: dict[str, str] = {}
     for kind in KINDS:
-        group = [(item, normalised) for item, _digest, normalised in items if item.kind == kind]
-        if not group:
-            continue
-        try:
-            publish(session, kind, [normalised for _item, normalised in group], now=now, written=written)
-            continue
-        except RecordError:  # publish refuses before it writes anything
-            pass
-        valid = []
-        for item, normalised in group:  # find the invalid ones without the database
-            try:
-                prepare(kind, [normalised], now)
-            except RecordError as exc:
-                failures[item.external_id] = _readable(exc)
+        valid: list[_Candidate] = []
+        for candidate in candidates:
+            if candidate.item.kind != kind:
+                continue
+            if candidate.flattened is None:
+                candidate.flattened = flatten_record(kind, candidate.normalised)
+            if candidate.flattened.problems:
+                failures[candidate.item.external_id] = _readable(candidate.flattened.problems)
             else:
-                valid.append((item, normalised))
-        failures.update(_publish_each_if_refused(session, kind, valid, now, written))
+                valid.append(candidate)
+        if valid:
+            failures.update(_publish_each_if_refused(session, kind, valid, now, written))
     return failures
 
 
-def _publish_each_if_refused(session: Session, kind: str, group: list[tuple[SourceRecord, dict[str, Any]]],
-                             now: datetime.datetime, written: Written | None) -> dict[str, str]:
-    """Publish valid records together; if that is refused (a reference to a row that does not
-    exist), one at a time, to tell whose reference it is. Returns external id -> reason."""
+def _publish_each_if_refused(session: Session, kind: str, group: list[_Candidate], now: datetime.datetime,
+                             written: Written | None) -> dict[str, str]:
+    """Write valid records' rows together; if that is refused (a reference to a row that does not
+    exist), publish them one at a time, to tell whose reference it is. Returns external id -> reason."""
+    merged = Flattened()
+    for candidate in group:
+        assert candidate.flattened is not None
+        merged.absorb(candidate.flattened)
+        candidate.flattened = None  # its rows are the merged ones now
     try:
-        publish(session, kind, [normalised for _item, normalised in group], now=now, written=written)
+        write_prepared(session, stamp(kind, merged, now), written)
         return {}
-    except RecordError:
+    except RecordError:  # refused before anything was written
         pass
     failures: dict[str, str] = {}
-    for item, normalised in group:
+    for candidate in group:
         try:
-            publish(session, kind, [normalised], now=now, written=written)
+            publish(session, kind, [candidate.normalised], now=now, written=written)
         except RecordError as exc:
-            failures[item.external_id] = _readable(exc)
+            failures[candidate.item.external_id] = _readable(exc.problems)
     return failures
 
 
-def _readable(exc: RecordError) -> str:
-    return "; ".join(f"{path}: {' '.join(messages)}" for path, messages in sorted(exc.problems.items()))
+def _readable(problems: dict[str, list[str]]) -> str:
+    return "; ".join(f"{path}: {' '.join(messages)}" for path, messages in sorted(problems.items()))
 
 
 def _quarantine(session: Session, staging: _Staging, source: Source, run: HarvestRun, item: SourceRecord,
