@@ -18,8 +18,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = Settings.load(config)
     app = Flask(__name__, instance_path=str(Path(settings.instance_path).resolve()))
     app.config["WAYMARK"] = settings
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    from app.api.json_provider import OrjsonProvider
+
+    app.json = OrjsonProvider(app)  # keys in order, UTF-8, encoded by orjson
     logging.basicConfig(level=settings.log_level)
     if settings.sqlalchemy_url.startswith("sqlite:///"):
         Path(settings.sqlalchemy_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -1140,15 +1140,74 @@ def run_threads(base: str, mixed: Sequence[str], seconds: float, connections: in
             "p95_ms": stats["p95_ms"], "p99_ms": stats["p99_ms"], "requests_per_s": round(len(times) / elapsed, 1)}
 
 
-def measure_load(base: str, paths: dict[str, list[str]], args: argparse.Namespace) -> dict[str, Any]:
-    """Requests/s of the mixed queries from ``args.connections`` concurrent clients."""
+def server_pids(base: str) -> list[int]:
+    """The processes of the ``waymark serve`` listening at ``base`` (gunicorn's master and workers,
+    which keep the master's command line): found by the ``--port`` in it."""
+    wanted = f"\0--port\0{urlsplit(base).port}\0".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"\0serve\0" in command and wanted in command + b"\0":
+                pids.append(int(entry.name))
+    return pids
+
+
+def database_pids(url: str | None) -> list[int]:
+    """The PostgreSQL server processes serving connections to the database of ``url`` (none for SQLite)."""
+    if not url or not url.startswith("postgresql"):
+        return []
+    database = make_url(url)
+    with psycopg.connect(host=database.host, port=database.port or 5432, user=database.username,
+                         dbname="postgres", autocommit=True) as connection:
+        found = connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (database.database,))
+        return [int(row[0]) for row in found]
+
+
+def cpu_seconds(pids: Sequence[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process still there (``/proc/<pid>/stat``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15)
+    return out
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two ``cpu_seconds`` readings; a process that appeared in between counts whole."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def measure_load(base: str, paths: dict[str, list[str]], args: argparse.Namespace,
+                 database_url: str | None = None) -> dict[str, Any]:
+    """Requests/s of the mixed queries from ``args.connections`` concurrent clients, with the CPU time
+    per request of the server's processes (and of the PostgreSQL processes serving them): a figure
+    that other load on the machine changes much less than requests/s."""
     mixed = [p for group in zip(*paths.values(), strict=True) for p in group]
     tool = "wrk" if shutil.which("wrk") and not args.no_wrk else "threads"
     run = run_wrk if tool == "wrk" else run_threads
     run(base, mixed, min(5.0, args.load_seconds), args.connections)  # warm both workers
+    servers = server_pids(base)
+    server_before, database_before = cpu_seconds(servers), cpu_seconds(database_pids(database_url))
+    load_before = os.getloadavg()[0]
     found = run(base, mixed, args.load_seconds, args.connections)
+    server_after, database_after = cpu_seconds(servers), cpu_seconds(database_pids(database_url))
     found.update({"tool": tool, "workers": args.gunicorn_workers, "connections": args.connections,
-                  "meets_goal": found["requests_per_s"] >= GOALS["requests_per_s"]})
+                  "meets_goal": found["requests_per_s"] >= GOALS["requests_per_s"],
+                  "server_processes": len(servers),
+                  "server_cpu_ms_per_request": round(1000 * cpu_used(server_before, server_after)
+                                                     / max(found["requests"], 1), 3),
+                  "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)]})
+    if database_url and database_url.startswith("postgresql"):
+        found["database_cpu_ms_per_request"] = round(1000 * cpu_used(database_before, database_after)
+                                                     / max(found["requests"], 1), 3)
     return found
 
 
@@ -1184,7 +1243,7 @@ def bench_backend(name: str, prepared: Prepared, params: dict[str, list[dict[str
                 result["http"] = measure_sequential(base, args.kinds, paths, answers)
                 progress(f"[{name}] gunicorn {args.gunicorn_workers} workers, {args.connections} connections, "
                          f"{args.load_seconds:g} s of the mixed queries")
-                result[key] = measure_load(base, paths, args)
+                result[key] = measure_load(base, paths, args, prepared.url)
         finally:
             if saved is None:
                 os.environ.pop("WAYMARK_SEARCH_BACKEND", None)
@@ -1221,6 +1280,9 @@ def headline(backends: dict[str, Any], args: argparse.Namespace) -> dict[str, An
         if load:
             line["requests_per_s"] = load["requests_per_s"]
             line["requests_per_s_meets_goal"] = load["meets_goal"]
+            for figure in ("server_cpu_ms_per_request", "database_cpu_ms_per_request"):
+                if figure in load:
+                    line[figure] = load[figure]
         out[name] = line
     return out
 
