@@ -19,14 +19,14 @@ share of the true pairs survived, which is how the cap and the keys are judged.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from app.linkage import normalise as norm
-from app.linkage.features import Features
+from app.linkage.features import Features, integer_codes
 from app.linkage.records import Key
 
 Pairs = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]  # left and right record indices, left < right
@@ -48,7 +48,7 @@ class BlockingStats:
 
 
 def record_keys(feats: Features, index: int) -> set[str]:
-    """The blocking keys of record ``index``."""
+    """The blocking keys of record ``index``, as text (what ``candidate_pairs`` groups records by, in codes)."""
     record = feats.records[index]
     keys: set[str] = set()
     postcode = feats.postcodes[index]
@@ -68,6 +68,45 @@ def record_keys(feats: Features, index: int) -> set[str]:
     return keys
 
 
+def key_memberships(feats: Features) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Every (blocking key, record) membership as two arrays: key codes (one per distinct ``record_keys`` key) and
+    record indices, built column by column in numpy rather than as millions of key strings."""
+    n = len(feats)
+    records = np.arange(n, dtype=np.int64)
+    codes = feats.codes
+    columns: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
+
+    def add(key_codes: npt.NDArray[np.int64], members: npt.NDArray[np.int64] = records) -> None:
+        known = key_codes >= 0
+        columns.append((key_codes[known], members[known]))
+
+    add(codes["postcode"])  # pc
+    areas = integer_codes(
+        [p.sector or r.locality or p.full for p, r in zip(feats.postcodes, feats.records, strict=True)]
+    )
+    sounds = integer_codes([(norm.soundex(rare[0]),) if rare else None for rare in feats.rare_tokens])
+    add(np.where((areas >= 0) & (sounds >= 0), areas * (int(sounds.max(initial=0)) + 1) + sounds, -1))  # sx
+    add(*_multi([record.phones for record in feats.records]))  # ph
+    add(codes["domain"])  # dm
+    add(*_multi([record.registrations for record in feats.records]))  # rg
+    add(codes["name_set"])  # nm: the distinctive words as a set
+    add(*_multi(feats.rare_tokens))  # tk
+    keys, members, offset = [], [], 0
+    for key_codes, key_members in columns:
+        keys.append(key_codes + offset)
+        members.append(key_members)
+        offset += int(key_codes.max(initial=-1)) + 1
+    return np.concatenate(keys), np.concatenate(members)
+
+
+def _multi(values: Sequence[Sequence[Hashable]]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Codes and record indices of a field of several values per record (each record's values distinct)."""
+    seen: dict[Hashable, int] = {}
+    codes = [seen.setdefault(value, len(seen)) for record_values in values for value in record_values]
+    members = np.repeat(np.arange(len(values), dtype=np.int64), [len(v) for v in values])
+    return np.array(codes, dtype=np.int64), members
+
+
 def candidate_pairs(
     feats: Features,
     *,
@@ -75,6 +114,7 @@ def candidate_pairs(
     window: int = 3,
     link_only: bool = False,
     prune_ruled_out: bool = False,
+    chunk_pairs: int = 4_000_000,
 ) -> tuple[Pairs, BlockingStats]:
     """Index pairs ``(left, right)`` sharing a blocking key, each once, sorted; and what blocking did.
 
@@ -84,56 +124,70 @@ def candidate_pairs(
     disagreeing on postcode too they cannot score near the review band, so comparing them (most of a large
     batch's candidates: every branch of a charity with every other) would change nothing but the time taken.
     Pairs at one postcode are kept, to be shown when they look alike (a mistyped number).
+
+    Blocks are formed in numpy: memberships sorted by key (and, within a key, by name then index, the order the
+    sorted-neighbourhood pass walks), and the pairs of all blocks of one size generated at once, at most
+    ``chunk_pairs`` at a time so the pairs blocking later drops never all sit in memory together.
     """
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for index in range(len(feats)):
-        for key in record_keys(feats, index):
-            blocks[key].append(index)
-    by_size: dict[int, list[list[int]]] = defaultdict(list)
-    skipped_blocks = skipped_pairs = largest = 0
-    neighbours: list[npt.NDArray[np.int64]] = []
-    for members in blocks.values():
-        size = len(members)
-        if size < 2:
-            continue
-        if size > max_block:
-            ordered = np.array(sorted(members, key=lambda i: (feats.name_keys[i], i)), dtype=np.int64)
-            for step in range(1, min(window, size - 1) + 1):
-                neighbours.append(np.stack([ordered[:-step], ordered[step:]]))
-            skipped_blocks += 1
-            skipped_pairs += size * (size - 1) // 2 - sum(size - step for step in range(1, min(window, size - 1) + 1))
-            continue
-        largest = max(largest, size)
-        by_size[size].append(members)
-    n = max(len(feats), 1)
-    codes: list[npt.NDArray[np.int64]] = []
+    n = len(feats)
+    keys, members = key_memberships(feats)
+    # within a key, records by name (then index): the order of the sorted-neighbourhood pass over a big block
+    rank_of = {name: rank for rank, name in enumerate(sorted(set(feats.name_keys)))}
+    name_rank = np.fromiter((rank_of[name] for name in feats.name_keys), dtype=np.int64, count=n)
+    order = np.lexsort((members, name_rank[members], keys))
+    keys, members = keys[order], members[order]
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if keys.size else np.zeros(0, np.int64)
+    sizes = np.diff(np.append(starts, keys.size))
+    big = sizes > max_block
+    kept = (sizes >= 2) & ~big
+
+    produced: list[npt.NDArray[np.int64]] = []
     ruled_out = 0
-    if neighbours:
-        by_size[2].extend(np.concatenate(neighbours, axis=1).T.tolist())
-    for size, groups in by_size.items():
-        matrix = np.array(groups, dtype=np.int64)  # one row per block
-        left, right = np.triu_indices(size, k=1)
-        a, b = matrix[:, left].ravel(), matrix[:, right].ravel()
-        low, high = np.minimum(a, b), np.maximum(a, b)
+
+    def keep(low: npt.NDArray[np.int64], high: npt.NDArray[np.int64]) -> None:
+        nonlocal ruled_out
         if link_only:
-            keep = feats.sources[low] != feats.sources[high]
-            low, high = low[keep], high[keep]
+            same_source = feats.sources[low] == feats.sources[high]
+            low, high = low[~same_source], high[~same_source]
         if prune_ruled_out:
-            keep = ~_ruled_out(feats, low, high)
-            ruled_out += int(keep.size - keep.sum())
-            low, high = low[keep], high[keep]
-        codes.append(low * n + high)
-    unique = np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
+            out = _ruled_out(feats, low, high)
+            ruled_out += int(out.sum())
+            low, high = low[~out], high[~out]
+        produced.append(np.unique(low * max(n, 1) + high))
+
+    for size in np.unique(sizes[kept]).tolist():
+        block_starts = starts[kept & (sizes == size)]
+        left, right = np.triu_indices(size, k=1)
+        per_chunk = max(chunk_pairs // left.size, 1)
+        for first in range(0, block_starts.size, per_chunk):
+            matrix = members[block_starts[first : first + per_chunk, None] + np.arange(size)]
+            a, b = matrix[:, left].ravel(), matrix[:, right].ravel()
+            keep(np.minimum(a, b), np.maximum(a, b))
+    # big blocks: each record paired with its next ``window`` neighbours in name order
+    big_sizes = sizes[big]
+    steps = np.minimum(window, big_sizes - 1)
+    if big_sizes.size:
+        block_end = np.repeat(starts[big] + big_sizes, big_sizes)
+        position = np.concatenate(
+            [np.arange(s, s + size) for s, size in zip(starts[big].tolist(), big_sizes.tolist(), strict=True)]
+        )
+        for step in range(1, window + 1):
+            here = position[position + step < block_end]
+            a, b = members[here], members[here + step]
+            keep(np.minimum(a, b), np.maximum(a, b))
+    unique = np.unique(np.concatenate(produced)) if produced else np.zeros(0, dtype=np.int64)
+    neighbour_pairs = int((big_sizes * steps - steps * (steps + 1) // 2).sum())
     stats = BlockingStats(
-        keys=len(blocks),
-        blocks=sum(len(groups) for groups in by_size.values()),
-        skipped_blocks=skipped_blocks,
-        skipped_pairs=skipped_pairs,
-        largest_kept_block=largest,
+        keys=int(starts.size),
+        blocks=int(kept.sum()) + neighbour_pairs,  # each neighbour pair counts as a block of two
+        skipped_blocks=int(big.sum()),
+        skipped_pairs=int((big_sizes * (big_sizes - 1) // 2).sum()) - neighbour_pairs,
+        largest_kept_block=int(sizes[kept].max(initial=0)),
         candidate_pairs=int(unique.size),
         ruled_out_pairs=ruled_out,
     )
-    return (unique // n, unique % n), stats
+    m = max(n, 1)
+    return (unique // m, unique % m), stats
 
 
 def _ruled_out(feats: Features, low: npt.NDArray[np.int64], high: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from app.linkage import normalise as norm
 from app.linkage.records import LinkRecord
+
+H = TypeVar("H", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,25 +51,25 @@ class Features:
 
 
 def features(records: Sequence[LinkRecord]) -> Features:
-    """The features of ``records``; token weights and shared phones/domains are computed over this batch."""
-    parts = [norm.name_parts(record.name) for record in records]
-    tokens = [frozenset(p.distinctive) for p in parts]
-    weights = norm.TokenWeights(tokens)
+    """The features of ``records``; token weights and shared phones/domains are computed over this batch.
+
+    Names, postcodes, phones and registrations repeat across a batch (every service at one venue, every branch of
+    one charity), so each is worked out once per distinct value and shared by the records that hold it.
+    """
+    n = len(records)
+    name_of, names = _distinct([record.name for record in records])
+    parts = [norm.name_parts(name) for name in names]
+    distinct_tokens = [frozenset(p.distinctive) for p in parts]
+    weights = norm.TokenWeights(distinct_tokens, repeats=np.bincount(name_of, minlength=len(names)).tolist())
+    rarest = [tuple(weights.rarest(words, 2)) for words in distinct_tokens]
+    distinct_totals = np.array([sum(weights.weight(t) for t in words) for words in distinct_tokens], dtype=np.float64)
     source_ids: dict[str, int] = {}
-    sources = np.fromiter((source_ids.setdefault(r.source, len(source_ids)) for r in records), np.int32, len(records))
-    registrations: list[dict[str, frozenset[str]]] = []
-    for record in records:
-        by_scheme: dict[str, set[str]] = {}
-        for scheme, ident in record.registrations:
-            by_scheme.setdefault(scheme, set()).add(ident)
-        registrations.append({scheme: frozenset(ids) for scheme, ids in by_scheme.items()})
-    postcodes = [_postcode(r) for r in records]
-    rarest: dict[frozenset[str], tuple[str, ...]] = {}  # many records share a name: sort its words once
-    totals: dict[frozenset[str], float] = {}
-    for words in tokens:
-        if words not in rarest:
-            rarest[words] = tuple(weights.rarest(words, 2))
-            totals[words] = sum(weights.weight(t) for t in words)
+    sources = np.fromiter((source_ids.setdefault(r.source, len(source_ids)) for r in records), np.int32, n)
+    registration_of, registration_values = _distinct([record.registrations for record in records])
+    distinct_registrations = [_by_scheme(values) for values in registration_values]
+    postcode_of, postcode_values = _distinct([(r.postcode, r.country) if r.postcode else None for r in records])
+    distinct_postcodes = [norm.postcode_parts(*v) if v else norm.PostcodeParts(None) for v in postcode_values]
+    postcodes = [distinct_postcodes[i] for i in postcode_of.tolist()]
     street_of: dict[tuple[tuple[str, ...], str], str] = {}  # every service at one venue repeats its address
     streets = []
     for r in records:
@@ -74,42 +77,64 @@ def features(records: Sequence[LinkRecord]) -> Features:
         if street is None:
             street = street_of[(r.address, r.name)] = norm.street_text(r.address, r.name)
         streets.append(street)
-    postcode_codes = integer_codes([p.full for p in postcodes])
+    phone_of, phone_values = _distinct([record.phones for record in records])
+    distinct_phones = [frozenset(values) for values in phone_values]
+    no_domain: frozenset[str] = frozenset()
+    postcode_codes = _spread(integer_codes([p.full for p in distinct_postcodes]), postcode_of)
     number_codes = integer_codes([r.house_number for r in records])
+    names_list = name_of.tolist()
     return Features(
         records=records,
         sources=sources,
-        name_keys=[p.key for p in parts],
-        name_tokens=tokens,
-        rare_tokens=[rarest[words] for words in tokens],
-        name_weight_totals=np.array([totals[words] for words in tokens], dtype=np.float64),
+        name_keys=[parts[i].key for i in names_list],
+        name_tokens=[distinct_tokens[i] for i in names_list],
+        rare_tokens=[rarest[i] for i in names_list],
+        name_weight_totals=distinct_totals[name_of],
         weights=weights,
         idf={word: weights.weight(word) for word in weights.counts},
         streets=streets,
         postcodes=postcodes,
-        latitudes=np.array([np.nan if r.latitude is None else r.latitude for r in records], dtype=np.float64),
-        longitudes=np.array([np.nan if r.longitude is None else r.longitude for r in records], dtype=np.float64),
-        phones=[frozenset(r.phones) for r in records],
-        domains=[frozenset((r.domain,)) if r.domain else frozenset() for r in records],
-        shared_phones=norm.shared_values((r.source, r.phones) for r in records),
-        shared_domains=norm.shared_values(
-            ((r.source, (r.domain,) if r.domain else ()) for r in records), min_records=6
-        ),
-        registrations=registrations,
+        latitudes=np.fromiter((np.nan if r.latitude is None else r.latitude for r in records), np.float64, n),
+        longitudes=np.fromiter((np.nan if r.longitude is None else r.longitude for r in records), np.float64, n),
+        phones=[distinct_phones[i] for i in phone_of.tolist()],
+        domains=[frozenset((r.domain,)) if r.domain else no_domain for r in records],
+        shared_phones=norm.shared_values((r.source, r.phones) for r in records if r.phones),
+        shared_domains=norm.shared_values(((r.source, (r.domain,)) for r in records if r.domain), min_records=6),
+        registrations=[distinct_registrations[i] for i in registration_of.tolist()],
         codes={
-            "name_set": integer_codes(tokens),
-            "name_joined": integer_codes(["".join(sorted(t)) for t in tokens]),
+            "name_set": _spread(integer_codes(distinct_tokens), name_of),
+            "name_joined": _spread(integer_codes(["".join(sorted(t)) for t in distinct_tokens]), name_of),
             "street": integer_codes(streets),
             "locality": integer_codes([r.locality for r in records]),
             "house_number": number_codes,
             "postcode": postcode_codes,
-            "sector": integer_codes([p.sector for p in postcodes]),
-            "district": integer_codes([p.district for p in postcodes]),
-            "phone": _single_codes([r.phones for r in records]),
+            "sector": _spread(integer_codes([p.sector for p in distinct_postcodes]), postcode_of),
+            "district": _spread(integer_codes([p.district for p in distinct_postcodes]), postcode_of),
+            "phone": _spread(_single_codes(phone_values), phone_of),
             "domain": integer_codes([r.domain for r in records]),
         },
         postcode_buildings=_buildings(postcode_codes, number_codes),
     )
+
+
+def _distinct(values: Sequence[H]) -> tuple[npt.NDArray[np.int64], list[H]]:
+    """Each value's index among the distinct values (in first-seen order), and those values."""
+    seen: dict[H, int] = dict.fromkeys(values, 0)
+    for code, value in enumerate(seen):
+        seen[value] = code
+    return np.fromiter(map(seen.__getitem__, values), dtype=np.int64, count=len(values)), list(seen)
+
+
+def _spread(codes: npt.NDArray[np.int64], index: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Codes of distinct values given to every record holding them (empty input: empty codes)."""
+    return codes[index] if codes.size else np.full(index.size, -1, dtype=np.int64)
+
+
+def _by_scheme(registrations: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
+    by_scheme: dict[str, set[str]] = {}
+    for scheme, ident in registrations:
+        by_scheme.setdefault(scheme, set()).add(ident)
+    return {scheme: frozenset(ids) for scheme, ids in by_scheme.items()}
 
 
 def _buildings(postcodes: npt.NDArray[np.int64], numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -126,8 +151,13 @@ def _buildings(postcodes: npt.NDArray[np.int64], numbers: npt.NDArray[np.int64])
 
 def integer_codes(values: Sequence[Hashable]) -> npt.NDArray[np.int64]:
     """Each value as a small integer, equal values equal; ``-1`` for an unknown (falsy) value."""
-    seen: dict[Hashable, int] = {}
-    return np.fromiter((seen.setdefault(v, len(seen)) if v else -1 for v in values), dtype=np.int64, count=len(values))
+    seen: dict[Hashable, int] = dict.fromkeys(values, -1)  # each distinct value once, then coded in C loops
+    code = 0
+    for value in seen:
+        if value:
+            seen[value] = code
+            code += 1
+    return np.fromiter(map(seen.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 def _single_codes(values: Sequence[Sequence[str]]) -> npt.NDArray[np.int64]:
@@ -138,7 +168,3 @@ def _single_codes(values: Sequence[Sequence[str]]) -> npt.NDArray[np.int64]:
         dtype=np.int64,
         count=len(values),
     )
-
-
-def _postcode(record: LinkRecord) -> norm.PostcodeParts:
-    return norm.postcode_parts(record.postcode, record.country) if record.postcode else norm.PostcodeParts(None)

@@ -136,12 +136,14 @@ class TokenWeights:
     gets the largest weight (it is as rare as can be).
     """
 
-    def __init__(self, names: Iterable[Iterable[str]]) -> None:
+    def __init__(self, names: Iterable[Iterable[str]], repeats: Iterable[int] | None = None) -> None:
+        """Weights over ``names``, each name's words one record's; ``repeats``: how many records hold each name."""
         counts: Counter[str] = Counter()
         total = 0
-        for words in names:
-            counts.update(set(words))
-            total += 1
+        for words, times in zip(names, itertools.repeat(1) if repeats is None else repeats):  # noqa: B905
+            for word in set(words):
+                counts[word] += times
+            total += times
         self.total = max(total, 1)
         self.counts = counts
         self._max = math.log(self.total + 1)

@@ -1,0 +1,99 @@
+"""What the fast paths of linkage must keep: they are vectorised or memoised forms of simple rules, so each is checked
+against the simple rule on a batch that exercises every kind of key and value."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import combinations
+
+import pytest
+
+from app.linkage import LinkRecord
+from app.linkage.blocking import candidate_pairs, record_keys
+from app.linkage.features import features
+from tests.linkage.directory import background, phone
+
+
+def _mixed_batch() -> list[LinkRecord]:
+    """Background organisations (names, streets, phones) plus records with registrations, domains, several phones,
+    no postcode, a non-UK address and a name without letters, some of them sharing keys with many others."""
+    records = background("organization")
+    extra = [
+        LinkRecord.build(("nhs", "x1"), "organization", name="Oak Willow Food Bank", address=["3 Mill Road"],
+                         postcode="LS6 4AB", phones=[phone(100), phone(999)], website="https://oakwillow.org.uk",
+                         registrations=[("GB-CHC", "1000001")]),
+        LinkRecord.build(("nhs", "x2"), "organization", name="Oak Willow Foodbank", locality="Leeds",
+                         website="http://www.oakwillow.org.uk/about", registrations=[("GB-CHC", "1000001"),
+                                                                                    ("GB-COH", "0777")]),
+        LinkRecord.build(("nhs", "x3"), "organization", name="1234", address=["1234 Rue de la Paix"],
+                         postcode="75002", country="FR"),
+        LinkRecord.build(("nhs", "x4"), "organization", name="1234", locality="Paris", country="FR"),
+        LinkRecord.build(("nhs", "x5"), "organization", name="", address=["9 High Street"], postcode="LS1 1AA"),
+    ]
+    # one helpline on many records: a block over the cap, compared by sorted neighbourhood only
+    helpline = [
+        LinkRecord.build(("cvs", f"h{n}"), "organization", name=f"Helpline {word}", phones=["0113 496 0000"])
+        for n, word in enumerate(["zeta", "alpha", "mid", "beta", "omega", "kappa", "delta", "gamma"])
+    ]
+    return records + extra + helpline
+
+
+def _reference_pairs(records: list[LinkRecord], max_block: int, window: int, link_only: bool, prune: bool) -> set:
+    """Blocking as its rule reads: all pairs of a block of at most ``max_block`` records sharing a key; in a bigger
+    block, each record with its next ``window`` records in name order; then the link-only and ruled-out filters."""
+    feats = features(records)
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for index in range(len(records)):
+        for key in record_keys(feats, index):
+            blocks[key].append(index)
+    pairs = set()
+    for members in blocks.values():
+        if len(members) <= max_block:
+            pairs.update(combinations(sorted(members), 2))
+            continue
+        ordered = sorted(members, key=lambda i: (feats.name_keys[i], i))
+        for step in range(1, window + 1):
+            pairs.update((min(a, b), max(a, b)) for a, b in zip(ordered, ordered[step:], strict=False))
+    numbers, postcodes = feats.codes["house_number"], feats.codes["postcode"]
+    kept = set()
+    for a, b in pairs:
+        if link_only and records[a].source == records[b].source:
+            continue
+        ruled_out = numbers[a] >= 0 and numbers[b] >= 0 and numbers[a] != numbers[b]
+        if prune and ruled_out and not (postcodes[a] >= 0 and postcodes[a] == postcodes[b]):
+            continue
+        kept.add((a, b))
+    return kept
+
+
+@pytest.mark.parametrize(("link_only", "prune"), [(False, False), (True, False), (False, True)])
+def test_candidate_pairs_are_the_pairs_sharing_a_blocking_key(link_only: bool, prune: bool) -> None:
+    records = _mixed_batch()
+    expected = _reference_pairs(records, max_block=5, window=2, link_only=link_only, prune=prune)
+    (left, right), stats = candidate_pairs(
+        features(records), max_block=5, window=2, link_only=link_only, prune_ruled_out=prune, chunk_pairs=7
+    )
+    assert set(zip(left.tolist(), right.tolist(), strict=True)) == expected
+    assert (left < right).all() and (left * len(records) + right == sorted(left * len(records) + right)).all()
+    assert stats.candidate_pairs == len(expected)
+    assert stats.skipped_blocks >= 1 and stats.largest_kept_block <= 5
+
+
+def test_features_of_repeated_values_are_those_of_each_record_alone() -> None:
+    """Values worked out once per distinct value are what each record would get on its own."""
+    records = _mixed_batch()
+    records += [LinkRecord.build(("cvs", f"copy-{r.key[1]}"), "organization", name=r.name, phones=r.phones,
+                                 registrations=r.registrations) for r in records[:10]]
+    feats = features(records)
+    for index in (0, 3, len(records) - 1, len(records) - 5):
+        record = records[index]
+        alone = features([record])
+        assert feats.name_tokens[index] == alone.name_tokens[0]
+        assert feats.postcodes[index] == alone.postcodes[0]
+        assert feats.phones[index] == frozenset(record.phones)
+        assert feats.registrations[index] == alone.registrations[0]
+    tokens = feats.name_tokens
+    same_name = feats.codes["name_set"]
+    for i in range(len(records)):
+        for j in range(i + 1, len(records)):
+            assert (same_name[i] == same_name[j]) == (bool(tokens[i]) and tokens[i] == tokens[j])
