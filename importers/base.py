@@ -108,7 +108,9 @@ def read_in_worker(module: str, request: Any) -> Generator[SourceRecord, None, A
                 raise RuntimeError(f"the {module} reader process stopped unexpectedly "
                                    f"(exit code {worker.wait()})") from None
             if what == "records":
-                yield from payload
+                payload.reverse()
+                while payload:  # each record let go as it is taken: none kept once the harvest has them all
+                    yield payload.pop()
             elif what == "done":
                 return payload
             elif what == "feed error":

@@ -67,6 +67,9 @@ class Flattened:
         and claims joined. ``other``'s rows become this one's; do not use it afterwards."""
         for table, rows in other.rows.items():
             mine = self.rows[table]
+            if mine.keys().isdisjoint(rows):  # most rows: a record's own
+                mine.update(rows)
+                continue
             for row_id, row in rows.items():
                 existing = mine.get(row_id)
                 if existing is None:
@@ -78,6 +81,9 @@ class Flattened:
             owned = self.owned.get(key)
             if owned is None:
                 self.owned[key] = parents
+                continue
+            if owned.keys().isdisjoint(parents):
+                owned.update(parents)
                 continue
             for parent_id, children in parents.items():
                 known = owned.get(parent_id)

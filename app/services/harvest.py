@@ -136,10 +136,12 @@ def harvest(session: Session, source: Source, run: HarvestRun, feed: Feed | Call
             with _collecting_per_batch() as collect:
                 for batch in _batches(feed.records(), BATCH):
                     _stage_batch(session, source, run, batch, now, seen, summary, written, geocoder)
+                    size = len(batch)
+                    batch.clear()  # its records are written: gone before the collector looks
                     collect()
                     statistics.after(sum(summary.counts[k] for k in ("new", "updated", "quarantined")))
                     if progress:
-                        progress(len(batch))
+                        progress(size)
             if getattr(feed, "not_modified", False):
                 _count_unchanged(session, source, summary)
             summary.complete = bool(feed.complete) and not incremental
