@@ -72,6 +72,7 @@ class SqlBackend:
         for batch in _chunks(documents, BATCH):
             self._insert(session, dialect, batch)
             total += len(batch)
+        dialect.optimize(session)
         return total
 
     def count(self, session: Session) -> int:

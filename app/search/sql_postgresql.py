@@ -73,7 +73,7 @@ class PostgresDialect(Dialect):
         session.execute(text("DELETE FROM search_shape_geom"))
         clear_located(session)
 
-    def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
+    def match_text(self, session: Session, plan: Plan, groups: list[list[list[str]]]) -> None:
         def tsquery(of: list[list[list[str]]], prefix: str = "") -> str:
             def token(value: str) -> str:
                 return f"plainto_tsquery('simple', {plan.bind(prefix + value)})"

@@ -105,7 +105,7 @@ class Dialect(ABC):
         """Empty the dialect's structures."""
 
     @abstractmethod
-    def match_text(self, plan: Plan, groups: list[list[list[str]]]) -> None:
+    def match_text(self, session: Session, plan: Plan, groups: list[list[list[str]]]) -> None:
         """Restrict to documents matching every group; set ``plan.rank``."""
 
     @abstractmethod
@@ -118,6 +118,10 @@ class Dialect(ABC):
 
     def prepare(self, session: Session) -> None:
         """Settings for the statements of one search (none by default)."""
+        return None
+
+    def optimize(self, session: Session) -> None:
+        """Compact the dialect's structures after a rebuild (nothing by default)."""
         return None
 
 
@@ -420,7 +424,7 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
         near(plan, dialect, query.point, radius)
     groups = usable_text(query.text)
     if groups:
-        dialect.match_text(plan, groups)
+        dialect.match_text(session, plan, groups)
     tag_filters = [
         [f"term:{term}" for term in sorted(query.term_ids)],
         [f"taxonomy:{query.taxonomy_id}"] if query.taxonomy_id else [],
