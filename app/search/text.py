@@ -85,7 +85,13 @@ def analyse(text: str | None) -> list[str]:
     """The index tokens of ``text``: folded, stop words dropped, stemmed ("Walking groups" ->
     ["walk", "group"])."""
     stops = stop_words()
-    return [_stem(word) for word in words(text) if word not in stops]
+    stems = _stems  # looked up here first: a call per word cost more than the stemming of known words
+    tokens = []
+    for word in words(text):
+        if word not in stops:
+            stem = stems.get(word)
+            tokens.append(_stem(word) if stem is None else stem)
+    return tokens
 
 
 @dataclass(frozen=True)
