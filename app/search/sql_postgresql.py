@@ -51,6 +51,7 @@ def regions_of(ranges: list[tuple[int, int]]) -> list[int] | None:
 
 class PostgresDialect(Dialect):
     cell_array = True
+    fetch_with_ties = True
 
     def next_numbers(self, session: Session, table: str, column: str, count: int) -> list[int]:
         # The table's sequence hands out numbers to concurrent transactions without clashes.

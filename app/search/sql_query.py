@@ -87,6 +87,7 @@ class Dialect(ABC):
     """What differs between SQLite and PostgreSQL: spatial and text structures."""
 
     cell_array = False  # a radius as a list of cells (``= ANY``) rather than a join to cell ranges
+    fetch_with_ties = False  # ``FETCH FIRST n ROWS WITH TIES`` (see ``_select``)
 
     @abstractmethod
     def next_numbers(self, session: Session, table: str, column: str, count: int) -> list[int]:
@@ -558,6 +559,14 @@ def _select(query: SearchQuery, plan: Plan, dialect: Dialect, limit: int, offset
     where = plan.where()
     source = " ".join(plan.source)
     if query.unit == "service_at_location":
+        if not total and dialect.fetch_with_ties and plan.distance and query.sort == "distance":
+            # The nearest entries from the covering cell index alone (with every entry as near as
+            # the last, for the name order to pick from), then only their rows: in central London
+            # the rows of all ~2,000 entries within 500 m were read to sort them (PostgreSQL
+            # execution 8.0 -> 4.3 ms, mean of 30 of the bench's nearest_london queries).
+            nearest = (f"SELECT e.entry FROM {source} WHERE {where} ORDER BY {plan.distance} "
+                       f"FETCH FIRST {int(limit) + int(offset)} ROWS WITH TIES")
+            source, where = "search_entry e", f"e.entry IN ({nearest})"
         hits = (f"SELECT e.id AS key, e.latitude AS latitude, e.longitude AS longitude, e.name AS name{extra} "
                 f"FROM {source} WHERE {where}")
         if not total:
