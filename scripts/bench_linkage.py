@@ -47,7 +47,7 @@ if str(REPO_ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 from app.linkage import LinkRecord, LinkResult, Thresholds, link, pairwise_scores  # noqa: E402
-from app.linkage.records import Entity, Key  # noqa: E402
+from app.linkage.records import Entity, Key, ValueCache  # noqa: E402
 
 SOURCES = ("council", "nhs", "cvs")
 GOALS_SECONDS = {100_000: 20.0, 1_000_000: 100.0}
@@ -136,6 +136,7 @@ def read_records(folder: Path, entity: Entity) -> tuple[list[LinkRecord], int]:
     """The directory's rows as ``LinkRecord``s of ``entity``, and how many rows made none."""
     records: list[LinkRecord] = []
     skipped = 0
+    values = ValueCache()  # as ``link_records`` does: each distinct raw value normalised once
     for source in SOURCES:
         for row in _rows(folder / f"{source}.csv"):
             key: Key = (source, row[ID_COLUMN[source]])
@@ -148,7 +149,7 @@ def read_records(folder: Path, entity: Entity) -> tuple[list[LinkRecord], int]:
                 fields = _organization(source, row)
             else:
                 fields = _service(source, row)
-            records.append(LinkRecord.build(key, entity, country="GB", **fields))
+            records.append(LinkRecord.build(key, entity, country="GB", values=values, **fields))
     return records, skipped
 
 

@@ -319,6 +319,8 @@ _ORDINAL_FLOOR = re.compile(r"\b\d+(?:st|nd|rd|th)\s+floor\b")
 _HOUSE_NUMBER = re.compile(r"\b(\d+[a-z]?(?:\s*-\s*\d+[a-z]?)?)\b")
 _LEADING_NUMBER = re.compile(r"(\d+[a-z]?(?:\s*-\s*\d+[a-z]?)?)\b")
 _DECADE = re.compile(r"\d+s")
+_DIGIT = re.compile(r"\d")
+_SPACES = re.compile(r"\s+")
 
 
 def address_text(lines: Iterable[str]) -> str:
@@ -327,36 +329,47 @@ def address_text(lines: Iterable[str]) -> str:
     return " ".join(_STREET_WORDS.get(w, w) for w in words)
 
 
-def _address_segments(lines: Iterable[str], name: str | None) -> list[str]:
+def _address_segments(lines: Iterable[str], name: str | None, own: str | None = None) -> list[str]:
     """The address split at line breaks and commas, folded, sub-premises and ordinal floors removed.
 
     A segment that only repeats the record's own name is dropped: feeds put a building or site name on the first
     address line ("Millmount Health Centre, 195 South St"), and left in it would count the name twice and let the
-    digits of a name ("Over 60s Club") pass for a house number.
+    digits of a name ("Over 60s Club") pass for a house number. ``own`` is ``fold(name)`` if the caller has it.
     """
-    return list(_segments(tuple(lines), name))
-
-
-@lru_cache(maxsize=65536)
-def _segments(lines: tuple[str, ...], name: str | None) -> tuple[str, ...]:
-    """``_address_segments``, memoised: a record's address is read for its house number and again for its street,
-    and many records share an address (every service at one venue)."""
-    own = fold(name)
+    own = fold(name) if own is None else own
     segments = []
     for line in lines:
         # One pass per line, as ``fold`` but keeping commas (segment breaks) and hyphens (ranges such as "1-30").
-        for part in _fold_keeping_commas(line).split(","):
-            text = _AROUND_HYPHEN.sub("-", part).strip("- ")
-            text = " ".join(_SUB_PREMISES.sub(" ", _ORDINAL_FLOOR.sub(" ", text)).split())
-            if text and " ".join(text.replace("-", " ").split()) != own:
+        folded = _fold_keeping_commas(line)
+        numbered = _DIGIT.search(folded) is not None  # sub-premises and floors are numbered: most lines have none
+        for part in folded.split(","):
+            text = _AROUND_HYPHEN.sub("-", part).strip("- ") if "-" in part else part.strip(" ")
+            if numbered and _DIGIT.search(text):
+                text = _SUB_PREMISES.sub(" ", _ORDINAL_FLOOR.sub(" ", text))
+            text = " ".join(text.split())
+            if text and (" ".join(text.replace("-", " ").split()) if "-" in text else text) != own:
                 segments.append(text)
-    return tuple(segments)
+    return segments
 
 
-def house_number_and_street(lines: Iterable[str], name: str | None = None) -> tuple[str | None, str]:
-    """``house_number`` and ``street_text`` of one address, reading its segments once."""
-    lines = tuple(lines)
-    return house_number(lines, name), street_text(lines, name)
+def house_number_and_street(
+    lines: Iterable[str], name: str | None = None, *, folded_name: str | None = None
+) -> tuple[str | None, str]:
+    """``house_number`` and ``street_text`` of one address, reading its segments once (``folded_name``:
+    ``fold(name)``, for a caller that already has it)."""
+    segments = _address_segments(lines, name, folded_name)
+    for segment in segments:
+        match = _LEADING_NUMBER.match(segment)
+        if match and not _DECADE.fullmatch(match[1]):  # the street line opens with the number
+            return _SPACES.sub("", match[1]), _street_words(_HOUSE_NUMBER.sub(" ", segment))
+    inside = (m[1] for segment in segments for m in _HOUSE_NUMBER.finditer(segment) if not _DECADE.fullmatch(m[1]))
+    number = next(inside, None)
+    street = _street_words(_HOUSE_NUMBER.sub(" ", " ".join(segments)))
+    return (None if number is None else _SPACES.sub("", number)), street
+
+
+def _street_words(text: str) -> str:
+    return " ".join(_STREET_WORDS.get(w, w) for w in text.split())
 
 
 def house_number(lines: Iterable[str], name: str | None = None) -> str | None:
@@ -367,13 +380,7 @@ def house_number(lines: Iterable[str], name: str | None = None) -> str | None:
     segment, and a decade ("60s") is never a house number. Postcodes never match: their digits sit inside a word
     ("LS6", "4AB"). ``None`` when no number is written. ``name`` is the record's name (see ``_address_segments``).
     """
-    segments = _address_segments(lines, name)
-    leading = (_LEADING_NUMBER.match(segment) for segment in segments)
-    inside = (match for segment in segments for match in _HOUSE_NUMBER.finditer(segment))
-    for match in itertools.chain(leading, inside):
-        if match and not _DECADE.fullmatch(match[1]):
-            return re.sub(r"\s+", "", match[1])
-    return None
+    return house_number_and_street(lines, name)[0]
 
 
 def street_text(lines: Iterable[str], name: str | None = None) -> str:
@@ -383,10 +390,7 @@ def street_text(lines: Iterable[str], name: str | None = None) -> str:
     street": a trailing neighbourhood or town is compared as the locality, not here); without a numbered segment,
     every segment but the record's own name. Street-type abbreviations are written out ("Rd" -> "road").
     """
-    segments = _address_segments(lines, name)
-    numbered = [s for s in segments if (m := _LEADING_NUMBER.match(s)) and not _DECADE.fullmatch(m[1])]
-    text = _HOUSE_NUMBER.sub(" ", numbered[0] if numbered else " ".join(segments))
-    return " ".join(_STREET_WORDS.get(w, w) for w in text.split())
+    return house_number_and_street(lines, name)[1]
 
 
 # --------------------------------------------------------------------------- phonetic key

@@ -67,40 +67,107 @@ class LinkRecord:
         country: str | None = "GB",
         parents: Iterable[str] = (),
         organization: str | None = None,
+        values: ValueCache | None = None,
     ) -> LinkRecord:
         """A record from raw values, each normalised; values that cannot be read are left out.
 
         Phones are read as dialled in ``country`` (so US feeds pass ``country="US"``); a UK postcode is stored in
-        its canonical form, any other country's as written.
+        its canonical form, any other country's as written. ``values`` is the batch's ``ValueCache``: building a
+        batch's records with one normalises each distinct postcode, town, phone, website and name once.
         """
+        values = values or ValueCache()
         lines = tuple(line.strip() for line in address if line and line.strip())
         country = (country or "GB").upper()
-        numbers = (norm.phone_e164(phone, country) for phone in phones)
         regs = {
             (norm.fold(scheme).replace(" ", "-").upper(), "".join(str(ident).split()).upper().lstrip("0") or "0")
             for scheme, ident in registrations
             if scheme and ident and str(ident).strip()
         }
         coordinates = _coordinates(latitude, longitude)
-        number, street = norm.house_number_and_street(lines, name)
+        name, folded_name = values.name(name)
+        number, street = norm.house_number_and_street(lines, name, folded_name=folded_name)
         return cls(
             key=key,
             entity=entity,
-            name=(name or "").strip(),
+            name=name,
             address=lines,
             house_number=number,
-            postcode=norm.postcode_parts(postcode, country).full or (postcode or "").strip().upper() or None,
-            locality=norm.fold(locality),
+            postcode=values.postcode(postcode, country),
+            locality=values.locality(locality),
             latitude=coordinates[0] if coordinates else None,
             longitude=coordinates[1] if coordinates else None,
-            phones=tuple(sorted({n for n in numbers if n})),
-            domain=norm.registrable_domain(website),
+            phones=values.phones(phones, country),
+            domain=values.domain(website),
             registrations=tuple(sorted(regs)),
             country=country,
             parents=tuple(sorted(set(parents) | ({organization} if organization else set()))),
             organization=organization or None,
             street=street,
         )
+
+
+class ValueCache:
+    """The normalised form of each raw value one batch of records holds, worked out once per distinct value.
+
+    A batch repeats names, postcodes, towns, phone numbers and websites (every service at one venue, every branch
+    of one charity with its head-office number), and normalising them is much of the cost of building a record;
+    records built with one cache also share one string per value. It grows with the batch's distinct values, so
+    it lives as long as the batch: make one per batch and pass it to ``LinkRecord.build`` or ``from_hsds``.
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[str, tuple[str, str]] = {}
+        self._postcodes: dict[tuple[str, str], str | None] = {}
+        self._localities: dict[str, str] = {}
+        self._phones: dict[tuple[str, str], str | None] = {}
+        self._domains: dict[str, str | None] = {}
+
+    def name(self, raw: str | None) -> tuple[str, str]:
+        """The name as kept (stripped) and folded (for reading the address)."""
+        known = self._names.get(raw or "")
+        if known is None:
+            stripped = (raw or "").strip()
+            known = self._names[raw or ""] = (stripped, norm.fold(stripped))
+        return known
+
+    def postcode(self, raw: str | None, country: str) -> str | None:
+        """A UK postcode in its canonical form, any other country's (or an unreadable one) as written."""
+        if not raw:
+            return None
+        known = self._postcodes.get((raw, country), "")
+        if known == "":
+            known = self._postcodes[(raw, country)] = (
+                norm.postcode_parts(raw, country).full or raw.strip().upper() or None
+            )
+        return known
+
+    def locality(self, raw: str | None) -> str:
+        if not raw:
+            return ""
+        known = self._localities.get(raw)
+        if known is None:
+            known = self._localities[raw] = norm.fold(raw)
+        return known
+
+    def phones(self, raw: Iterable[str | None], country: str) -> tuple[str, ...]:
+        """The distinct numbers in E.164, sorted; unreadable ones left out."""
+        numbers = set()
+        for phone in raw:
+            if phone:
+                number = self._phones.get((phone, country), "")
+                if number == "":
+                    number = self._phones[(phone, country)] = norm.phone_e164(phone, country)
+                if number:
+                    numbers.add(number)
+        return tuple(sorted(numbers))
+
+    def domain(self, website: str | None) -> str | None:
+        if not website:
+            return None
+        known = self._domains.get(website, "")
+        if known == "":
+            known = self._domains[website] = norm.registrable_domain(website)
+        return known
 
 
 def _coordinates(latitude: Any, longitude: Any) -> tuple[float, float] | None:
@@ -135,13 +202,14 @@ def from_hsds(
     parents: Iterable[str] = (),
     organization: str | None = None,
     country: str = "GB",
+    values: ValueCache | None = None,
 ) -> LinkRecord:
     """A ``LinkRecord`` from an HSDS 3 location, organization or service dict, keyed by ``(source, record["id"])``.
 
     Locations read their address, coordinates and phones; organisations their website, ``organization_identifiers``
     and phones, plus the address of their first location; services their url and phones (not their email domain:
     shared mailboxes are common) and the address of their first location. ``country`` is the default for phones and
-    postcodes when the address does not say.
+    postcodes when the address does not say. ``values``: the batch's ``ValueCache`` (see ``LinkRecord.build``).
     """
     key = (source, str(record.get("id") or ""))
     location: Mapping[str, Any] = record
@@ -172,4 +240,5 @@ def from_hsds(
         country=str(where),
         parents=parents,
         organization=organization,
+        values=values,
     )

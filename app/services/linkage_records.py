@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.linkage import Entity, Key, LinkRecord, from_hsds
+from app.linkage.records import ValueCache
 from app.models.staging import Source, StagedRecord
 
 ENTITIES: tuple[Entity, ...] = ("location", "organization", "service")
@@ -158,6 +159,7 @@ def link_records(rows: Rows, entity: Entity, golden: Mapping[Entity, Mapping[Key
     carry the golden ids of their locations; services carry the golden ids of their organisation and locations
     (``golden``) so they match within them."""
     out = []
+    values = ValueCache()
     locations = rows["location"]
     for row in rows[entity].values():
         data: Mapping[str, Any] = row.data
@@ -175,7 +177,7 @@ def link_records(rows: Rows, entity: Entity, golden: Mapping[Entity, Mapping[Key
             parents += [golden["location"].get(k, k[1]) for k in row.locations]
             data = {**data, "service_at_locations": [{"location": locations[k].data}
                                                      for k in row.locations[:1] if k in locations]}
-        out.append(from_hsds(row.key[0], data, entity, parents=parents, organization=organization))
+        out.append(from_hsds(row.key[0], data, entity, parents=parents, organization=organization, values=values))
     return out
 
 
