@@ -21,6 +21,10 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
+from app.linkage.features import integer_codes
 from app.linkage.records import Key
 
 # Golden ids minted for new clusters: uuid5 in this namespace of the smallest member key. Never change it.
@@ -81,9 +85,27 @@ class _Clusters:
         return True
 
 
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Links as parallel arrays: record indices ``left`` and ``right`` and each link's ``strength``."""
+
+    left: npt.NDArray[np.int64]
+    right: npt.NDArray[np.int64]
+    strength: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, links: Iterable[tuple[int, int, float]]) -> Links:
+        triples = list(links)
+        return cls(
+            np.array([t[0] for t in triples], dtype=np.int64),
+            np.array([t[1] for t in triples], dtype=np.int64),
+            np.array([t[2] for t in triples], dtype=np.float64),
+        )
+
+
 def cluster(
     keys: Sequence[Key],
-    links: Iterable[tuple[int, int, float]],
+    links: Links | Iterable[tuple[int, int, float]],
     *,
     must_link: Iterable[tuple[int, int]] = (),
     cannot_link: Iterable[tuple[int, int]] = (),
@@ -95,69 +117,127 @@ def cluster(
 
     With ``one_per_source`` (linking sources that are each free of duplicates) a cluster never holds two records of
     one source: a link that would make it so is dropped like one crossing a cannot-link, strongest links first.
+
+    The agglomeration only ever drops a link inside a connected component of the links and must-links that holds
+    both ends of a cannot-link (or, with ``one_per_source``, two records of one source); every other component is
+    one cluster as it stands. So components are found in numpy, and only the troubled ones are agglomerated link by
+    link, which at scale is a small share of the links.
     """
-    links = sorted(links, key=lambda link: (-link[2], link[0], link[1]))
-    must_link = list(must_link)
-    clusters = _Clusters(len(keys), [key[0] for key in keys] if one_per_source else None)
-    cannot_link = list(cannot_link)
-    if len(cannot_link) > len(links):  # filtering costs a pass over the links: worth it only when they are fewer
-        cannot_link = _relevant(len(keys), must_link, links, cannot_link)
-    for a, b in cannot_link:
-        clusters.forbid(a, b)
-    conflicts = sum(not clusters.join(a, b) for a, b in must_link)
-    for a, b, _ in links:
-        clusters.join(a, b)
-    members: dict[int, list[int]] = {}
-    for index in range(len(keys)):
-        members.setdefault(clusters.find(index), []).append(index)
-    return Clustering(_stable_ids(keys, list(members.values()), previous or {}, namespace), conflicts)
+    links = links if isinstance(links, Links) else Links.of(links)
+    size = len(keys)
+    must = _pair_arrays(must_link)
+    cannot = _pair_arrays(cannot_link)
+    labels = components(size, np.concatenate([must[0], links.left]), np.concatenate([must[1], links.right]))
+    inside = labels[cannot[0]] == labels[cannot[1]]
+    cannot = cannot[0][inside], cannot[1][inside]
+    troubled = np.zeros(size, dtype=bool)
+    troubled[labels[cannot[0]]] = True
+    if one_per_source:
+        sources = integer_codes([key[0] for key in keys])
+        pairs = np.unique(np.stack([labels, sources]), axis=1)
+        members = np.bincount(labels, minlength=size)
+        troubled |= np.bincount(pairs[0], minlength=size) < members  # two records of one source in a component
+    conflicts = 0
+    if troubled.any():
+        clusters = _Clusters(size, [key[0] for key in keys] if one_per_source else None)
+        for a, b in zip(cannot[0].tolist(), cannot[1].tolist(), strict=True):
+            clusters.forbid(a, b)
+        in_trouble = troubled[labels[must[0]]]
+        conflicts = sum(
+            not clusters.join(a, b)
+            for a, b in zip(must[0][in_trouble].tolist(), must[1][in_trouble].tolist(), strict=True)
+        )
+        rows = np.flatnonzero(troubled[labels[links.left]])
+        # strongest first; ties by index, so the result does not depend on the order links were given in
+        rows = rows[np.lexsort((links.right[rows], links.left[rows], -links.strength[rows]))]
+        for a, b in zip(links.left[rows].tolist(), links.right[rows].tolist(), strict=True):
+            clusters.join(a, b)
+        again = np.flatnonzero(troubled[labels])
+        labels = labels.copy()
+        labels[again] = [clusters.find(i) for i in again.tolist()]
+    return Clustering(_stable_ids(keys, labels, previous or {}, namespace), conflicts)
 
 
-def components(size: int, pairs: Iterable[tuple[int, int]]) -> list[int]:
-    """For each index ``0..size-1``, a representative of its connected component under ``pairs``."""
-    reach = _Clusters(size)
-    for a, b in pairs:
-        reach.join(a, b)
-    return [reach.find(i) for i in range(size)]
+def _pair_arrays(pairs: Iterable[tuple[int, int]]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    both = np.array(list(pairs), dtype=np.int64).reshape(-1, 2)
+    return both[:, 0].copy(), both[:, 1].copy()
 
 
-def _relevant(
-    size: int,
-    must_link: Sequence[tuple[int, int]],
-    links: Sequence[tuple[int, int, float]],
-    cannot_link: Iterable[tuple[int, int]],
-) -> list[tuple[int, int]]:
-    """The cannot-links whose two ends some chain of links could join: only those can ever stop a join.
+def components(size: int, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """For each index ``0..size-1``, the smallest index of its connected component under the pairs ``left, right``.
 
-    Hard rules give a cannot-link for every pair they block (millions at scale), almost all between records no
-    link connects; leaving those out keeps each cluster's list of forbidden partners short.
+    Rounds of hooking each pair's larger root under its smaller one, then following every pointer to its root,
+    until no pair spans two roots: a few rounds of numpy over the pairs, where a union-find walks them one by one.
     """
-    roots = components(size, [*must_link, *((a, b) for a, b, _ in links)])
-    return [(a, b) for a, b in cannot_link if roots[a] == roots[b]]
+    labels = np.arange(size, dtype=np.int64)
+    a, b = left, right
+    while a.size:
+        la, lb = labels[a], labels[b]
+        open_pairs = la != lb
+        a, b, la, lb = a[open_pairs], b[open_pairs], la[open_pairs], lb[open_pairs]
+        np.minimum.at(labels, np.maximum(la, lb), np.minimum(la, lb))
+        while True:
+            followed = labels[labels]
+            if np.array_equal(followed, labels):
+                break
+            labels = followed
+    return labels
 
 
 def _stable_ids(
-    keys: Sequence[Key], groups: list[list[int]], previous: Mapping[Key, str], namespace: uuid.UUID
+    keys: Sequence[Key], labels: npt.NDArray[np.int64], previous: Mapping[Key, str], namespace: uuid.UUID
 ) -> dict[Key, str]:
-    age = {key: rank for rank, key in enumerate(previous)}
-    unseen = len(age)
-    ordered = [sorted(group, key=lambda i: (age.get(keys[i], unseen), keys[i])) for group in groups]
-    # Clusters whose oldest member is oldest choose first, so a split leaves the id with the oldest record.
-    ordered.sort(key=lambda group: (age.get(keys[group[0]], unseen), min(keys[i] for i in group)))
+    """Golden ids of the clusters ``labels`` makes of ``keys`` (equal labels, one cluster): see the module doc."""
+    size = len(keys)
+    if size == 0:
+        return {}
+    age_of = {key: rank for rank, key in enumerate(previous)}
+    unseen = len(age_of)
+    age = np.fromiter((age_of.get(key, unseen) for key in keys), np.int64, size) if age_of else np.zeros(size, np.int64)
+    key_rank = _key_ranks(keys)
+    # each cluster's members oldest first (ties by key), clusters in a row
+    order = np.lexsort((key_rank, age, labels))
+    starts = np.flatnonzero(np.concatenate(([True], labels[order][1:] != labels[order][:-1])))
+    smallest = np.argsort(key_rank)[np.minimum.reduceat(key_rank[order], starts)]  # each cluster's smallest key
+    # clusters whose oldest member is oldest choose first, so a split leaves the id with the oldest record
+    first = order[starts]
+    ends = np.append(starts[1:], size).tolist()
+    chosen_ids: list[str] = [""] * starts.size
     taken: set[str] = set()
-    out: dict[Key, str] = {}
-    for group in ordered:
-        chosen = next(
-            (previous[keys[i]] for i in group if keys[i] in previous and previous[keys[i]] not in taken), None
-        )
+    order_list, start_list = order.tolist(), starts.tolist()
+    for group in np.lexsort((key_rank[smallest], age[first])).tolist():
+        chosen = None
+        if previous:
+            for i in order_list[start_list[group] : ends[group]]:
+                old = previous.get(keys[i])
+                if old is not None and old not in taken:
+                    chosen = old
+                    break
         if chosen is None:
-            source, external_id = min(keys[i] for i in group)
+            source, external_id = keys[int(smallest[group])]
             chosen = str(uuid.uuid5(namespace, f"{source}\x1f{external_id}"))
             salt = 0
             while chosen in taken:  # only if an older cluster kept the id once minted from this key
                 salt += 1
                 chosen = str(uuid.uuid5(namespace, f"{source}\x1f{external_id}\x1f{salt}"))
         taken.add(chosen)
-        for i in group:
-            out[keys[i]] = chosen
-    return out
+        chosen_ids[group] = chosen
+    group_of = np.empty(size, dtype=np.int64)
+    group_of[order] = np.repeat(np.arange(starts.size), np.diff(np.append(starts, size)))
+    return dict(zip(keys, map(chosen_ids.__getitem__, group_of.tolist()), strict=True))
+
+
+def _key_ranks(keys: Sequence[Key]) -> npt.NDArray[np.int64]:
+    """Each key's position in sorted order: (source, id) pairs compared as their UTF-8 bytes, which sort as the
+    strings do, in numpy; in Python where a value ends in NUL (numpy drops trailing NULs when comparing)."""
+    sources = [key[0] for key in keys]
+    ids = [key[1].encode("utf-8", "surrogatepass") for key in keys]
+    if any(value.endswith(b"\x00") for value in ids) or any(source.endswith("\x00") for source in set(sources)):
+        order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+    else:
+        source_rank = {source: rank for rank, source in enumerate(sorted(set(sources)))}
+        source_codes = np.fromiter(map(source_rank.__getitem__, sources), np.int64, len(keys))
+        order = np.lexsort((np.array(ids, dtype=bytes), source_codes))
+    ranks = np.empty(len(keys), dtype=np.int64)
+    ranks[order] = np.arange(len(keys))
+    return ranks

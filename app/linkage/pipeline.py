@@ -13,7 +13,7 @@ import numpy as np
 
 from app.linkage.bands import BANDS, Band, Thresholds
 from app.linkage.blocking import BlockingStats, candidate_pairs
-from app.linkage.clustering import cluster, components
+from app.linkage.clustering import Links, cluster, components
 from app.linkage.features import features
 from app.linkage.records import Entity, Key, LinkRecord
 from app.linkage.scoring import PRIOR_COUNTS_RULED_OUT, RULES, Model, compare, estimate_u, hard_rule_codes, train
@@ -154,12 +154,13 @@ def link(
     band_codes[kept_apart] = 2
 
     merge_rows = np.flatnonzero(band_codes == 0)
-    links = list(zip(left[merge_rows].tolist(), right[merge_rows].tolist(), weights[merge_rows].tolist(), strict=True))
+    links = Links(left[merge_rows], right[merge_rows], weights[merge_rows])
     must = [pair for pair, same in decided.items() if same]
     cannot = [pair for pair, same in decided.items() if not same]
     # Only rule-kept-apart pairs that links could join matter to clustering; filtering the rest here, in numpy,
     # spares building millions of tuples.
-    roots = np.array(components(len(keys), [*must, *((a, b) for a, b, _ in links)]), dtype=np.int64)
+    must_left, must_right = (np.array([pair[k] for pair in must], dtype=np.int64) for k in (0, 1))
+    roots = components(len(keys), np.concatenate([must_left, links.left]), np.concatenate([must_right, links.right]))
     joinable = kept_apart & (roots[left] == roots[right])
     cannot += zip(left[joinable].tolist(), right[joinable].tolist(), strict=True)
     clustering = cluster(keys, links, must_link=must, cannot_link=cannot, previous=previous, one_per_source=link_only)

@@ -3,13 +3,17 @@ against the simple rule on a batch that exercises every kind of key and value.""
 
 from __future__ import annotations
 
+import random
+import uuid
 from collections import defaultdict
 from itertools import combinations
 
+import numpy as np
 import pytest
 
 from app.linkage import LinkRecord
 from app.linkage.blocking import candidate_pairs, record_keys
+from app.linkage.clustering import NAMESPACE, _Clusters, cluster, components
 from app.linkage.features import features
 from tests.linkage.directory import background, phone
 
@@ -97,3 +101,60 @@ def test_features_of_repeated_values_are_those_of_each_record_alone() -> None:
     for i in range(len(records)):
         for j in range(i + 1, len(records)):
             assert (same_name[i] == same_name[j]) == (bool(tokens[i]) and tokens[i] == tokens[j])
+
+
+def _reference_clusters(keys, links, must, cannot, previous, one_per_source):  # type: ignore[no-untyped-def]
+    """Clustering as the module doc states it, one link at a time over the whole batch."""
+    clusters = _Clusters(len(keys), [key[0] for key in keys] if one_per_source else None)
+    for a, b in cannot:
+        clusters.forbid(a, b)
+    conflicts = sum(not clusters.join(a, b) for a, b in must)
+    for a, b, _ in sorted(links, key=lambda link: (-link[2], link[0], link[1])):
+        clusters.join(a, b)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for index in range(len(keys)):
+        groups[clusters.find(index)].append(index)
+    age = {key: rank for rank, key in enumerate(previous)}
+    ordered = [sorted(group, key=lambda i: (age.get(keys[i], len(age)), keys[i])) for group in groups.values()]
+    ordered.sort(key=lambda group: (age.get(keys[group[0]], len(age)), min(keys[i] for i in group)))
+    taken: set[str] = set()
+    ids = {}
+    for group in ordered:
+        chosen = next((previous[keys[i]] for i in group if previous.get(keys[i], "") not in taken | {""}), None)
+        if chosen is None:
+            source, external_id = min(keys[i] for i in group)
+            chosen = str(uuid.uuid5(NAMESPACE, f"{source}\x1f{external_id}"))
+            salt = 0
+            while chosen in taken:
+                salt += 1
+                chosen = str(uuid.uuid5(NAMESPACE, f"{source}\x1f{external_id}\x1f{salt}"))
+        taken.add(chosen)
+        ids.update({keys[i]: chosen for i in group})
+    return ids, conflicts
+
+
+def test_clusters_and_ids_are_those_of_link_by_link_agglomeration() -> None:
+    """Components found in numpy, and only troubled ones agglomerated, give what agglomerating every link gives:
+    over random batches with cannot-links, must-links, one record per source, previous ids (some shared by
+    several records, so clusters split and compete for them) and keys with characters beyond ASCII."""
+    rng = random.Random(5)
+    for _ in range(400):
+        keys = list(dict.fromkeys((rng.choice("abc"), rng.choice(["", "é", "z", "10", "9"]) + str(rng.randint(0, 99)))
+                                  for _ in range(rng.randint(2, 30))))
+        n = len(keys)
+        if n < 2:
+            continue
+        links = [(*sorted(rng.sample(range(n), 2)), float(rng.choice([1, 2, 3.5]))) for _ in range(rng.randint(0, 50))]
+        must = [tuple(sorted(rng.sample(range(n), 2))) for _ in range(rng.randint(0, 3))]
+        cannot = [tuple(sorted(rng.sample(range(n), 2))) for _ in range(rng.randint(0, 5))]
+        previous = {key: f"g{rng.randint(0, n // 3)}" for key in rng.sample(keys, rng.randint(0, n))}
+        one_per_source = rng.random() < 0.3
+        result = cluster(keys, links, must_link=must, cannot_link=cannot, previous=previous,
+                         one_per_source=one_per_source)
+        expected = _reference_clusters(keys, links, must, cannot, previous, one_per_source)
+        assert (result.clusters, result.conflicts) == expected
+
+
+def test_components_are_the_connected_records() -> None:
+    left, right = np.array([5, 1, 7, 3, 8], dtype=np.int64), np.array([1, 3, 2, 0, 8], dtype=np.int64)
+    assert components(10, left, right).tolist() == [0, 0, 2, 0, 4, 0, 6, 2, 8, 9]
