@@ -36,6 +36,7 @@ NAME_WEIGHT = 4.0
 BM25_K1 = 1.2
 BM25_B = 0.75
 MAX_KEPT_WORDS = 20_000  # document frequencies kept per connection
+MAX_ALTERNATIVES = 62  # one bit each in an integer; a longer query is matched country-wide
 SLOT_BITS = 31  # a word's frequency in an entry (< 2**31: SQLite rows are under 1e9 bytes), two per integer
 
 
@@ -162,14 +163,17 @@ def _match_in_regions(session: Session, plan: Plan, groups: list[list[list[str]]
 
     Entries come from the occurrences of the query's tokens in the regions the circle touches
     (search_fts_region_instances), summed per entry into each token's frequency ``F`` (an occurrence
-    in the name counts ``NAME_WEIGHT``), two tokens per integer. An entry matches as the MATCH
-    expression would (every group has an alternative whose tokens all occur). Its rank is FTS5's
-    bm25, term by term in the query's order as fts5Bm25Function sums them: a token counts only
-    where its alternative matched (FTS5 reports no occurrences of a phrase whose AND failed), with
-    the country-wide IDF and average size and the entry's size from search_fts_docsize; the same
-    double operations give the same value, so ties and order are those of ``search_fts``."""
+    in the name counts ``NAME_WEIGHT``), two tokens per integer, and a bit per alternative whose
+    tokens all occur. An entry matches as the MATCH expression would (every group has such an
+    alternative). Its rank is FTS5's bm25, term by term in the query's order as fts5Bm25Function
+    sums them: a token counts only where its alternative matched (FTS5 reports no occurrences of a
+    phrase whose AND failed), with the country-wide IDF and average size and the entry's size from
+    search_fts_docsize; the same double operations give the same value, so ties and order are
+    those of ``search_fts``. What is per entry is computed once, in the grouping subquery."""
     tokens = list(dict.fromkeys(token for group in groups for alternative in group for token in alternative))
-    if plan.within is None or plan.cells is None or not all(_plain(token) for token in tokens):
+    alternatives = [alternative for group in groups for alternative in group]
+    if (plan.within is None or plan.cells is None or len(alternatives) > MAX_ALTERNATIVES
+            or not all(_plain(token) for token in tokens)):
         return False
     regions = regions_of(plan.cells)
     statistics = None if regions is None else text_statistics(session, tokens)
@@ -178,40 +182,42 @@ def _match_in_regions(session: Session, plan: Plan, groups: list[list[list[str]]
     number = {token: index for index, token in enumerate(tokens)}
     weight = int(NAME_WEIGHT)
     assert weight == NAME_WEIGHT
-    terms = ", ".join(f"({plan.bind(region_prefix(region) + token)}, {number[token]})"
-                      for region in regions for token in tokens)
-    slots = ", ".join(f"sum(CASE v.col WHEN 'name_text' THEN {weight} ELSE 1 END << ({SLOT_BITS} * (k.column2 % 2))) "
-                      f"FILTER (WHERE k.column2 / 2 = {slot}) AS s{slot}" for slot in range((len(tokens) + 1) // 2))
-    plan.conditions.remove(str(plan.driver))
-    plan.source[0] = (f"(SELECT v.doc AS entry, {slots} FROM (VALUES {terms}) k CROSS JOIN "
-                      "search_fts_region_instances v ON v.term = k.column1 GROUP BY v.doc) m "
-                      "CROSS JOIN search_entry e ON e.entry = m.entry "
-                      "CROSS JOIN search_fts_docsize d ON d.id = e.entry")
-    plan.within = plan.driver = None
 
-    def frequency(token: str) -> str:
+    def slot(index: int) -> str:  # two tokens' frequencies, 31 bits each (SQLite shares equal aggregates)
+        return (f"coalesce(sum(CASE v.col WHEN 'name_text' THEN {weight} ELSE 1 END << ({SLOT_BITS} * "
+                f"(k.column2 % 2))) FILTER (WHERE k.column2 / 2 = {index}), 0)")
+
+    def frequency(token: str, within: bool = False) -> str:
         index = number[token]
-        return f"((coalesce(m.s{index // 2}, 0) >> {SLOT_BITS * (index % 2)}) & {(1 << SLOT_BITS) - 1})"
+        packed = slot(index // 2) if within else f"m.s{index // 2}"
+        return f"(({packed} >> {SLOT_BITS * (index % 2)}) & {(1 << SLOT_BITS) - 1})"
 
-    def present(alternative: list[str]) -> str:
-        return "(" + " AND ".join(f"{frequency(token)} > 0" for token in alternative) + ")"
-
-    def matches(of: list[list[list[str]]]) -> str:
-        return "(" + " AND ".join("(" + " OR ".join(present(a) for a in group) + ")" for group in of) + ")"
-
-    plan.conditions.insert(0, matches(groups))
+    # Plain tokens and region numbers: safe as literals (fewer parameters to bind).
+    terms = ", ".join(f"('{region_prefix(region)}{token}', {number[token]})" for region in regions for token in tokens)
+    slots = ", ".join(f"{slot(index)} AS s{index}" for index in range((len(tokens) + 1) // 2))
+    matched = " | ".join(f"(({' AND '.join(f'{frequency(token, True)} > 0' for token in alternative)}) << {bit})"
+                         for bit, alternative in enumerate(alternatives))
+    firsts = [sum(len(group) for group in groups[:index]) for index in range(len(groups))]  # each group's first bit
+    size = "waymark_token_count((SELECT d.sz FROM search_fts_docsize d WHERE d.id = v.doc))"
+    having = " AND ".join(f"alternatives & {((1 << len(group)) - 1) << first}"
+                          for group, first in zip(groups, firsts, strict=True))
+    plan.conditions.remove(str(plan.driver))
+    plan.source[0] = (f"(SELECT v.doc AS entry, {slots}, {matched} AS alternatives, {size} AS size "
+                      f"FROM (VALUES {terms}) k CROSS JOIN search_fts_region_instances v ON v.term = k.column1 "
+                      f"GROUP BY v.doc HAVING {having}) m CROSS JOIN search_entry e ON e.entry = m.entry")
+    plan.within = plan.driver = None
     average = plan.bind(statistics.average_size)
     terms_of_score = []
-    for group in groups:
-        for alternative in group:
-            for token in alternative:
-                f = frequency(token)
-                terms_of_score.append(
-                    f"CASE WHEN {present(alternative)} THEN {plan.bind(_idf(statistics, token))} * (({f} * "
-                    f"({BM25_K1} + 1.0)) / ({f} + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * waymark_token_count(d.sz) "
-                    f"/ {average}))) ELSE 0.0 END")
+    for bit, alternative in enumerate(alternatives):
+        for token in alternative:
+            f = frequency(token)
+            terms_of_score.append(
+                f"CASE WHEN m.alternatives & {1 << bit} THEN {plan.bind(_idf(statistics, token))} * (({f} * "
+                f"({BM25_K1} + 1.0)) / ({f} + {BM25_K1} * (1 - {BM25_B} + {BM25_B} * m.size / {average}))) "
+                "ELSE 0.0 END")
     bm25 = f"-1.0 * (0.0 + {' + '.join(terms_of_score)})"
-    plan.rank = f"({bm25} - CASE WHEN {matches(own_words(groups))} THEN {OWN_WORDS_BONUS} ELSE 0 END)"
+    own = sum(1 << first for first in firsts)  # each group's first alternative: the user's own words
+    plan.rank = f"({bm25} - CASE WHEN m.alternatives & {own} = {own} THEN {OWN_WORDS_BONUS} ELSE 0 END)"
     return True
 
 
