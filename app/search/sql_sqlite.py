@@ -184,8 +184,8 @@ def _match_in_regions(session: Session, plan: Plan, groups: list[list[list[str]]
     assert weight == NAME_WEIGHT
 
     def slot(index: int) -> str:  # two tokens' frequencies, 31 bits each (SQLite shares equal aggregates)
-        return (f"coalesce(sum(CASE v.col WHEN 'name_text' THEN {weight} ELSE 1 END << ({SLOT_BITS} * "
-                f"(k.column2 % 2))) FILTER (WHERE k.column2 / 2 = {index}), 0)")
+        return (f"coalesce(sum(CASE v.col WHEN 'name_text' THEN {weight} ELSE 1 END << k.column3) "
+                f"FILTER (WHERE k.column2 = {index}), 0)")
 
     def frequency(token: str, within: bool = False) -> str:
         index = number[token]
@@ -193,7 +193,8 @@ def _match_in_regions(session: Session, plan: Plan, groups: list[list[list[str]]
         return f"(({packed} >> {SLOT_BITS * (index % 2)}) & {(1 << SLOT_BITS) - 1})"
 
     # Plain tokens and region numbers: safe as literals (fewer parameters to bind).
-    terms = ", ".join(f"('{region_prefix(region)}{token}', {number[token]})" for region in regions for token in tokens)
+    terms = ", ".join(f"('{region_prefix(region)}{token}', {number[token] // 2}, {SLOT_BITS * (number[token] % 2)})"
+                      for region in regions for token in tokens)  # word, its slot and its shift there
     slots = ", ".join(f"{slot(index)} AS s{index}" for index in range((len(tokens) + 1) // 2))
     matched = " | ".join(f"(({' AND '.join(f'{frequency(token, True)} > 0' for token in alternative)}) << {bit})"
                          for bit, alternative in enumerate(alternatives))
