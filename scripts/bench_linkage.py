@@ -46,7 +46,7 @@ if str(REPO_ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from app.linkage import LinkRecord, LinkResult, Thresholds, link, pairwise_scores  # noqa: E402
+from app.linkage import Band, LinkRecord, LinkResult, Thresholds, link, pairwise_scores  # noqa: E402
 from app.linkage.records import Entity, Key, ValueCache  # noqa: E402
 
 SOURCES = ("council", "nhs", "cvs")
@@ -179,7 +179,7 @@ def bench(
     result = link(records, thresholds=thresholds or Thresholds())
     seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
     scores = pairwise_scores(result.clusters, truth)
-    auto = [p for p in result.pairs if p.band == "auto_merge"]
+    auto = result.keys_in_band(Band.AUTO_MERGE)
     out: dict[str, Any] = {
         "entity": entity,
         "rows": len(truth),
@@ -191,7 +191,7 @@ def bench(
         "peak_rss_mb": _peak_rss_mb(),
         "peak_rss_mb_before_link": rss_before,
         "pairwise": scores.as_dict(),
-        "auto_merge_pair_precision": round(sum(truth.get(p.a, p.a) == truth.get(p.b, p.b) for p in auto) / len(auto), 4)
+        "auto_merge_pair_precision": round(sum(truth.get(a, a) == truth.get(b, b) for a, b in auto) / len(auto), 4)
         if auto
         else 1.0,
         "blocking": {

@@ -7,16 +7,28 @@ This is the whole pure core in one call, so the database layer only has to turn 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
+import numpy.typing as npt
 
 from app.linkage.bands import BANDS, Band, Thresholds
 from app.linkage.blocking import BlockingStats, candidate_pairs
 from app.linkage.clustering import Links, cluster, components
 from app.linkage.features import features
 from app.linkage.records import Entity, Key, LinkRecord
-from app.linkage.scoring import PRIOR_COUNTS_RULED_OUT, RULES, Model, compare, estimate_u, hard_rule_codes, train
+from app.linkage.scoring import (
+    PRIOR_COUNTS_RULED_OUT,
+    RULES,
+    Levels,
+    Model,
+    compare,
+    estimate_u,
+    hard_rule_codes,
+    pattern_codes,
+    train,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +67,45 @@ class ScoredPair:
     decision: bool | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ShownPairs:
+    """The pairs ``LinkResult.pairs`` lists, kept as arrays (one element per pair) until they are asked for: a large
+    batch has millions of them, and a run stores only the review queue."""
+
+    keys: Sequence[Key]
+    left: npt.NDArray[np.int64]
+    right: npt.NDArray[np.int64]
+    probabilities: npt.NDArray[np.float64]
+    weights: npt.NDArray[np.float64]
+    bands: npt.NDArray[np.int8]
+    rules: npt.NDArray[np.uint8]
+    levels: Levels
+    decisions: npt.NDArray[np.int8]  # a reviewer's answer: 1 same, 0 not, -1 none
+    model: Model
+
+    def scored(self, rows: npt.NDArray[np.int64]) -> list[ScoredPair]:
+        """The pairs at ``rows`` (indices into these arrays), each with its evidence."""
+        # evidence is per level pattern: pairs are many, patterns few
+        _, first, which = np.unique(pattern_codes(self.levels[rows]), return_index=True, return_inverse=True)
+        evidence = [tuple(FieldEvidence(*item) for item in self.model.explain(self.levels[rows[n]])) for n in first]
+        keys, answers = self.keys, (False, True, None)  # indexed by the decision code
+        return [
+            ScoredPair(keys[i], keys[j], probability, round(weight, 2), BANDS[band], evidence[pattern], RULES[rule],
+                       answers[decision])
+            for i, j, probability, weight, band, pattern, rule, decision in zip(
+                self.left[rows].tolist(),
+                self.right[rows].tolist(),
+                self.probabilities[rows].tolist(),
+                self.weights[rows].tolist(),
+                self.bands[rows].tolist(),
+                which.ravel().tolist(),
+                self.rules[rows].tolist(),
+                self.decisions[rows].tolist(),
+                strict=True,
+            )
+        ]
+
+
 @dataclass(frozen=True)
 class LinkResult:
     """Clusters (key -> golden id), the pairs worth showing, counts, blocking statistics and the fitted model.
@@ -62,18 +113,31 @@ class LinkResult:
     ``pairs`` holds every pair in the auto-merge or review band, every decided pair, and pairs a hard rule kept
     apart although they scored in those bands; other keep-apart pairs are only counted. (Locations with different
     house numbers at different postcodes are settled in blocking and not even counted: see ``candidate_pairs``.)
+    They are made when first asked for; ``review_queue`` and ``keys_in_band`` read only what they need.
     """
 
     clusters: dict[Key, str]
-    pairs: tuple[ScoredPair, ...]
+    shown: ShownPairs = field(repr=False)
     counts: dict[str, int]
     blocking: BlockingStats
     model: Model
 
+    @cached_property
+    def pairs(self) -> tuple[ScoredPair, ...]:
+        return tuple(self.shown.scored(np.arange(self.shown.left.size)))
+
     def review_queue(self) -> list[ScoredPair]:
         """Pairs waiting for a reviewer, most uncertain first (probability nearest one half)."""
-        waiting = [p for p in self.pairs if p.band is Band.REVIEW and p.decision is None]
+        shown = self.shown
+        waiting = shown.scored(np.flatnonzero((shown.bands == 1) & (shown.decisions < 0)))
         return sorted(waiting, key=lambda p: (abs(p.probability - 0.5), p.a, p.b))
+
+    def keys_in_band(self, band: Band) -> list[tuple[Key, Key]]:
+        """The key pairs among ``pairs`` in ``band``, without their evidence."""
+        shown = self.shown
+        rows = np.flatnonzero(shown.bands == BANDS.index(band))
+        return [(shown.keys[i], shown.keys[j]) for i, j in zip(shown.left[rows].tolist(), shown.right[rows].tolist(),
+                                                                  strict=True)]
 
 
 def link(
@@ -148,9 +212,11 @@ def link(
     band_codes = thresholds.codes(probabilities)
     # A hard rule keeps a pair apart unless a reviewer said it is one thing; a reviewer's answer sets the band.
     kept_apart = rule_codes != 0
+    decisions = np.full(left.size, -1, dtype=np.int8)
     for pair, same in decided.items():
         band_codes[row_of[pair]] = 0 if same else 2
         kept_apart[row_of[pair]] &= not same
+        decisions[row_of[pair]] = same
     band_codes[kept_apart] = 2
 
     merge_rows = np.flatnonzero(band_codes == 0)
@@ -166,30 +232,21 @@ def link(
     clustering = cluster(keys, links, must_link=must, cannot_link=cannot, previous=previous, one_per_source=link_only)
 
     shown = np.flatnonzero((band_codes < 2) | (thresholds.codes(probabilities) < 2))
-    shown_rows = shown.tolist()
-    listed = set(shown_rows)
+    listed = set(shown.tolist())
     # decided pairs below the review band are shown too
-    shown_rows += [row_of[pair] for pair in decided if row_of[pair] not in listed]
-    pairs = []
-    explained: dict[bytes, tuple[FieldEvidence, ...]] = {}  # per level pattern: pairs are many, patterns few
-    for row in shown_rows:
-        i, j = int(left[row]), int(right[row])
-        pattern = levels[row].tobytes()
-        evidence = explained.get(pattern)
-        if evidence is None:
-            evidence = explained[pattern] = tuple(FieldEvidence(*item) for item in model.explain(levels[row]))
-        pairs.append(
-            ScoredPair(
-                keys[i],
-                keys[j],
-                float(probabilities[row]),
-                round(float(weights[row]), 2),
-                BANDS[int(band_codes[row])],
-                evidence,
-                RULES[int(rule_codes[row])],
-                decided.get((i, j)),
-            )
-        )
+    shown = np.concatenate([shown, np.array([row_of[p] for p in decided if row_of[p] not in listed], dtype=np.int64)])
+    pairs = ShownPairs(
+        keys,
+        left[shown],
+        right[shown],
+        probabilities[shown],
+        weights[shown],
+        band_codes[shown],
+        rule_codes[shown],
+        levels[shown],
+        decisions[shown],
+        model,
+    )
     counts = {
         "records": len(records),
         "candidate_pairs": int(left.size),
@@ -203,7 +260,7 @@ def link(
         "clusters": len(set(clustering.clusters.values())),
         "em_iterations": model.iterations,
     }
-    return LinkResult(clustering.clusters, tuple(pairs), counts, stats, model)
+    return LinkResult(clustering.clusters, pairs, counts, stats, model)
 
 
 def _entity(records: Sequence[LinkRecord]) -> Entity:

@@ -653,6 +653,18 @@ def _initial_m(count: int) -> npt.NDArray[np.float64]:
     return np.concatenate([[0.0], shares / shares.sum()])
 
 
+def pattern_codes(levels: Levels) -> npt.NDArray[np.int64]:
+    """Each pair's levels as one integer, the first field the most significant digit: equal patterns get equal codes,
+    and codes sort as the patterns do row by row (so ``np.unique`` on them is ``np.unique(levels, axis=0)``)."""
+    base = int(levels.max(initial=0)) + 1
+    if base ** levels.shape[1] >= 2**62:
+        raise ValueError("too many fields or levels to code level patterns as integers")
+    codes = np.zeros(levels.shape[0], dtype=np.int64)
+    for column in range(levels.shape[1]):
+        codes = codes * base + levels[:, column]
+    return codes
+
+
 def train(
     levels: Levels,
     entity: Entity,
@@ -679,7 +691,9 @@ def train(
     labels = dict(labelled)
     unlabelled = np.ones(levels.shape[0], dtype=bool)
     unlabelled[list(labels)] = False
-    patterns, counts = np.unique(levels[unlabelled], axis=0, return_counts=True)
+    open_levels = levels[unlabelled]
+    _, first, counts = np.unique(pattern_codes(open_levels), return_index=True, return_counts=True)
+    patterns = open_levels[first]  # in the rows' lexicographic order, as the codes sort
     if labels:
         rows = np.array(list(labels), dtype=np.int64)
         label_rows = levels[rows]

@@ -11,7 +11,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from app.linkage import LinkRecord
+from app.linkage import Band, Decision, FieldEvidence, LinkRecord, LinkResult, ScoredPair, Thresholds, link
 from app.linkage.blocking import candidate_pairs, record_keys
 from app.linkage.clustering import NAMESPACE, _Clusters, cluster, components
 from app.linkage.features import features
@@ -158,3 +158,26 @@ def test_clusters_and_ids_are_those_of_link_by_link_agglomeration() -> None:
 def test_components_are_the_connected_records() -> None:
     left, right = np.array([5, 1, 7, 3, 8], dtype=np.int64), np.array([1, 3, 2, 0, 8], dtype=np.int64)
     assert components(10, left, right).tolist() == [0, 0, 2, 0, 4, 0, 6, 2, 8, 9]
+
+
+def test_pairs_made_on_demand_agree_with_the_queue_and_bands() -> None:
+    """The review queue and the key pairs of a band, read from the arrays, are those of the pairs themselves."""
+    records = background("organization")
+    decided = [Decision(records[0].key, records[1].key, True), Decision(records[2].key, records[5].key, False)]
+    result = link(records, decisions=decided, thresholds=Thresholds(auto_merge=0.999999, review=0.0))
+    pairs = result.pairs
+    assert {p.band for p in pairs} >= {Band.AUTO_MERGE, Band.REVIEW}
+    assert sum(p.decision is not None for p in pairs) == 2
+    for band in Band:
+        assert result.keys_in_band(band) == [(p.a, p.b) for p in pairs if p.band is band]
+    waiting = [p for p in pairs if p.band is Band.REVIEW and p.decision is None]
+    assert result.review_queue() == sorted(waiting, key=lambda p: (abs(p.probability - 0.5), p.a, p.b))
+    assert all(p.evidence == tuple(FieldEvidence(*e) for e in result.model.explain(_levels(result, p))) for p in pairs)
+
+
+def _levels(result: LinkResult, pair: ScoredPair) -> np.ndarray:
+    shown = result.shown
+    keys = list(shown.keys)
+    row = next(n for n, (i, j) in enumerate(zip(shown.left.tolist(), shown.right.tolist(), strict=True))
+               if (keys[i], keys[j]) == (pair.a, pair.b))
+    return shown.levels[row]
