@@ -77,8 +77,8 @@ class Feed(Protocol):
 # Reading a feed in a worker process.
 #
 # Reading and normalising records (joining CSV tables, parsing phone numbers and opening
-# hours), hashing them and scoping their ids needs nothing from the harvest, and is a
-# third or more of a first harvest's time and nearly all of a re-read's. A large feed is
+# hours), hashing them, scoping their ids and flattening them into rows needs nothing from
+# the harvest, and is half of a first harvest's time and nearly all of a re-read's. A large feed is
 # read by a second Python process (``python -m <the adapter's module>``: a fresh
 # interpreter, sharing nothing with the caller), which pickles its records to its standard
 # output a batch at a time while the harvest writes the batch before. A pipe holds little,
