@@ -48,7 +48,10 @@ def _fill(engine: Engine, docs: list[SearchDocument]) -> None:
         session.commit()
 
 
-def _both(session: Session, query: SearchQuery, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, bool]:
+Found = tuple[list[str], int]  # a page's ids and the total
+
+
+def _both(session: Session, query: SearchQuery, monkeypatch: pytest.MonkeyPatch) -> tuple[Found, Found, bool]:
     """(regional result, country-wide result, whether the regional index was read)."""
     backend = SqlBackend()
     bind = session.get_bind()
@@ -59,7 +62,7 @@ def _both(session: Session, query: SearchQuery, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(sql_postgresql, "MAX_REGIONS", 0)  # regions_of says "too many": country-wide MATCH
     country = backend.search(session, query)
     monkeypatch.undo()
-    return (regional.ids, regional.total), (country.ids, country.total), used
+    return (list(regional.ids), regional.total), (list(country.ids), country.total), used
 
 
 def test_regional_matches_and_bm25_give_the_country_wide_results_and_order(
@@ -79,7 +82,7 @@ def test_regional_matches_and_bm25_give_the_country_wide_results_and_order(
                                 regional, country, used = _both(session, query, monkeypatch)
                                 assert used, (centre, radius, words)
                                 assert regional == country, (centre, radius, words, sort, unit, page)
-                                compared += bool(country[1])  # type: ignore[index]
+                                compared += bool(country[1])
     assert compared > 600  # most queries find something: the comparison is not of empty pages
 
 
@@ -164,4 +167,4 @@ def test_migration_fills_the_regional_index_from_existing_entries(engine: Engine
                         per_page=20)
     with Session(engine) as session:
         regional, country, used = _both(session, query, monkeypatch)
-    assert used and regional == country and country[1]  # type: ignore[index]
+    assert used and regional == country and country[1]
