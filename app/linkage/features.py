@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from operator import attrgetter
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +19,7 @@ from app.linkage import normalise as norm
 from app.linkage.records import LinkRecord
 
 H = TypeVar("H", bound=Hashable)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,65 +58,81 @@ def features(records: Sequence[LinkRecord]) -> Features:
     Names, postcodes, phones and registrations repeat across a batch (every service at one venue, every branch of
     one charity), so each is worked out once per distinct value and shared by the records that hold it.
     """
-    n = len(records)
-    name_of, names = _distinct([record.name for record in records])
+    name_of, names = _distinct(_column(records, "name"))
     parts = [norm.name_parts(name) for name in names]
     distinct_tokens = [frozenset(p.distinctive) for p in parts]
     weights = norm.TokenWeights(distinct_tokens, repeats=np.bincount(name_of, minlength=len(names)).tolist())
     rarest = [tuple(weights.rarest(words, 2)) for words in distinct_tokens]
     distinct_totals = np.array([sum(weights.weight(t) for t in words) for words in distinct_tokens], dtype=np.float64)
-    source_ids: dict[str, int] = {}
-    sources = np.fromiter((source_ids.setdefault(r.source, len(source_ids)) for r in records), np.int32, n)
-    registration_of, registration_values = _distinct([record.registrations for record in records])
-    distinct_registrations = [_by_scheme(values) for values in registration_values]
-    postcode_of, postcode_values = _distinct([(r.postcode, r.country) if r.postcode else None for r in records])
-    distinct_postcodes = [norm.postcode_parts(*v) if v else norm.PostcodeParts(None) for v in postcode_values]
-    postcodes = [distinct_postcodes[i] for i in postcode_of.tolist()]
-    street_of: dict[tuple[tuple[str, ...], str], str] = {}  # every service at one venue repeats its address
-    streets = []
-    for r in records:
-        street = r.street if r.street is not None else street_of.get((r.address, r.name))
+    keys = _column(records, "key")
+    source_of = _distinct([key[0] for key in keys])[0]
+    registration_of, registration_values = _distinct(_column(records, "registrations"))
+    countries = _column(records, "country")
+    if len(set(countries)) <= 1:  # one country (most batches): postcode strings are quicker keys than pairs
+        postcode_of, raw = _distinct(_column(records, "postcode"))
+        postcode_values = [(p, countries[0]) for p in raw]
+    else:
+        postcode_of, postcode_values = _distinct(list(zip(_column(records, "postcode"), countries, strict=True)))
+    distinct_postcodes = [norm.postcode_parts(*v) if v[0] else norm.PostcodeParts(None) for v in postcode_values]
+    streets = _column(records, "street")
+    street_of: dict[tuple[tuple[str, ...], str], str] = {}  # records made without ``build`` have no street yet
+    for index in (i for i, street in enumerate(streets) if street is None):
+        r = records[index]
+        street = streets[index] = street_of.get((r.address, r.name))
         if street is None:
-            street = street_of[(r.address, r.name)] = norm.street_text(r.address, r.name)
-        streets.append(street)
-    phone_of, phone_values = _distinct([record.phones for record in records])
+            streets[index] = street_of[(r.address, r.name)] = norm.street_text(r.address, r.name)
+    phones = _column(records, "phones")
+    phone_of, phone_values = _distinct(phones)
     distinct_phones = [frozenset(values) for values in phone_values]
-    no_domain: frozenset[str] = frozenset()
+    domains = _column(records, "domain")
+    domain_of, domain_values = _distinct(domains)
     postcode_codes = _spread(integer_codes([p.full for p in distinct_postcodes]), postcode_of)
-    number_codes = integer_codes([r.house_number for r in records])
-    names_list = name_of.tolist()
+    number_codes = integer_codes(_column(records, "house_number"))
+    sources = _column(records, "source")
     return Features(
         records=records,
-        sources=sources,
-        name_keys=[parts[i].key for i in names_list],
-        name_tokens=[distinct_tokens[i] for i in names_list],
-        rare_tokens=[rarest[i] for i in names_list],
+        sources=source_of.astype(np.int32),
+        name_keys=_pick([p.key for p in parts], name_of),
+        name_tokens=_pick(distinct_tokens, name_of),
+        rare_tokens=_pick(rarest, name_of),
         name_weight_totals=distinct_totals[name_of],
         weights=weights,
         idf={word: weights.weight(word) for word in weights.counts},
         streets=streets,
-        postcodes=postcodes,
-        latitudes=np.fromiter((np.nan if r.latitude is None else r.latitude for r in records), np.float64, n),
-        longitudes=np.fromiter((np.nan if r.longitude is None else r.longitude for r in records), np.float64, n),
-        phones=[distinct_phones[i] for i in phone_of.tolist()],
-        domains=[frozenset((r.domain,)) if r.domain else no_domain for r in records],
-        shared_phones=norm.shared_values((r.source, r.phones) for r in records if r.phones),
-        shared_domains=norm.shared_values(((r.source, (r.domain,)) for r in records if r.domain), min_records=6),
-        registrations=[distinct_registrations[i] for i in registration_of.tolist()],
+        postcodes=_pick(distinct_postcodes, postcode_of),
+        latitudes=np.array(_column(records, "latitude"), dtype=np.float64),  # None becomes NaN
+        longitudes=np.array(_column(records, "longitude"), dtype=np.float64),
+        phones=_pick(distinct_phones, phone_of),
+        domains=_pick([frozenset((d,)) if d else frozenset() for d in domain_values], domain_of),
+        shared_phones=norm.shared_values((s, p) for s, p in zip(sources, phones, strict=True) if p),
+        shared_domains=norm.shared_values(
+            ((s, (d,)) for s, d in zip(sources, domains, strict=True) if d), min_records=6
+        ),
+        registrations=_pick([_by_scheme(values) for values in registration_values], registration_of),
         codes={
             "name_set": _spread(integer_codes(distinct_tokens), name_of),
             "name_joined": _spread(integer_codes(["".join(sorted(t)) for t in distinct_tokens]), name_of),
             "street": integer_codes(streets),
-            "locality": integer_codes([r.locality for r in records]),
+            "locality": integer_codes(_column(records, "locality")),
             "house_number": number_codes,
             "postcode": postcode_codes,
             "sector": _spread(integer_codes([p.sector for p in distinct_postcodes]), postcode_of),
             "district": _spread(integer_codes([p.district for p in distinct_postcodes]), postcode_of),
             "phone": _spread(_single_codes(phone_values), phone_of),
-            "domain": integer_codes([r.domain for r in records]),
+            "domain": _spread(integer_codes(domain_values), domain_of),
         },
         postcode_buildings=_buildings(postcode_codes, number_codes),
     )
+
+
+def _column(records: Sequence[LinkRecord], name: str) -> list[Any]:
+    """One field of every record, in order."""
+    return list(map(attrgetter(name), records))
+
+
+def _pick(values: Sequence[T], index: npt.NDArray[np.int64]) -> list[T]:
+    """``values[i]`` for each ``i`` of ``index``: a per-distinct-value result given to every record."""
+    return list(map(values.__getitem__, index.tolist()))
 
 
 def _distinct(values: Sequence[H]) -> tuple[npt.NDArray[np.int64], list[H]]:
@@ -142,7 +160,8 @@ def _buildings(postcodes: npt.NDArray[np.int64], numbers: npt.NDArray[np.int64])
     out = np.zeros(postcodes.size, dtype=np.int64)
     known = (postcodes >= 0) & (numbers >= 0)
     if known.any():
-        distinct = np.unique(np.stack([postcodes[known], numbers[known]]), axis=1)[0]
+        base = int(numbers.max()) + 1
+        distinct = np.unique(postcodes[known] * base + numbers[known]) // base  # a postcode per building it has
         counts = np.bincount(distinct, minlength=int(postcodes.max()) + 1)
         has = postcodes >= 0
         out[has] = counts[postcodes[has]]

@@ -71,14 +71,29 @@ def fold(text: str | None) -> str:
 
 
 def _fold_keeping_commas(text: str | None) -> str:
-    """``fold`` that keeps commas and hyphens, for reading address lines into segments."""
+    """``fold`` that keeps commas and hyphens, for reading address lines into segments; spaces may come in runs."""
     if not text:
         return ""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if text.isascii():  # one pass in C: lower case, "&" and "+" as "and", apostrophes dropped, the rest as spaces
+        return text.translate(_ASCII_KEEPING_COMMAS)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _APOSTROPHES.sub("", text.lower().replace("&", " and ").replace("+", " and "))
     return _NON_WORD_KEEPING_COMMAS.sub(" ", text)
+
+
+_ASCII_KEEPING_COMMAS = {
+    code: (
+        chr(code).lower()
+        if chr(code).isalnum() or chr(code) in ",-"
+        else " and "
+        if chr(code) in "&+"
+        else ""
+        if chr(code) in "'`"
+        else " "
+    )
+    for code in range(128)
+}
 
 
 def _join_initials(words: list[str]) -> list[str]:
@@ -343,7 +358,8 @@ def _address_segments(lines: Iterable[str], name: str | None, own: str | None = 
         folded = _fold_keeping_commas(line)
         numbered = _DIGIT.search(folded) is not None  # sub-premises and floors are numbered: most lines have none
         for part in folded.split(","):
-            text = _AROUND_HYPHEN.sub("-", part).strip("- ") if "-" in part else part.strip(" ")
+            part = " ".join(part.split())
+            text = _AROUND_HYPHEN.sub("-", part).strip("- ") if "-" in part else part
             if numbered and _DIGIT.search(text):
                 text = _SUB_PREMISES.sub(" ", _ORDINAL_FLOOR.sub(" ", text))
             text = " ".join(text.split())

@@ -76,14 +76,14 @@ class LinkRecord:
         batch's records with one normalises each distinct postcode, town, phone, website and name once.
         """
         values = values or ValueCache()
-        lines = tuple(line.strip() for line in address if line and line.strip())
+        lines = tuple([line for line in map(str.strip, filter(None, address)) if line])
         country = (country or "GB").upper()
         regs = {
             (norm.fold(scheme).replace(" ", "-").upper(), "".join(str(ident).split()).upper().lstrip("0") or "0")
             for scheme, ident in registrations
             if scheme and ident and str(ident).strip()
         }
-        coordinates = _coordinates(latitude, longitude)
+        coordinates = _coordinates(latitude, longitude) if latitude is not None and longitude is not None else None
         name, folded_name = values.name(name)
         number, street = norm.house_number_and_street(lines, name, folded_name=folded_name)
         return cls(
@@ -100,7 +100,9 @@ class LinkRecord:
             domain=values.domain(website),
             registrations=tuple(sorted(regs)),
             country=country,
-            parents=tuple(sorted(set(parents) | ({organization} if organization else set()))),
+            parents=tuple(sorted(set(parents) | ({organization} if organization else set())))
+            if parents or organization
+            else (),
             organization=organization or None,
             street=street,
         )

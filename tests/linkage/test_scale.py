@@ -15,6 +15,8 @@ from app.linkage import Band, Decision, FieldEvidence, LinkRecord, LinkResult, S
 from app.linkage.blocking import candidate_pairs, record_keys
 from app.linkage.clustering import NAMESPACE, _Clusters, cluster, components
 from app.linkage.features import features
+from app.linkage.normalise import _APOSTROPHES, _NON_WORD_KEEPING_COMMAS, _fold_keeping_commas
+from app.linkage.records import ValueCache
 from tests.linkage.directory import background, phone
 
 
@@ -181,3 +183,30 @@ def _levels(result: LinkResult, pair: ScoredPair) -> np.ndarray:
     row = next(n for n, (i, j) in enumerate(zip(shown.left.tolist(), shown.right.tolist(), strict=True))
                if (keys[i], keys[j]) == (pair.a, pair.b))
     return shown.levels[row]
+
+
+def test_records_built_with_a_shared_value_cache_are_those_built_alone() -> None:
+    cache = ValueCache()
+    raw = [
+        {"name": " Leeds Mind ", "address": ["Flat 3, 12 High St", None, " "], "postcode": "ls6 4ab",
+         "phones": ["0113 496 0001", "0113 496 0001", "not a phone"], "website": "https://www.leedsmind.org.uk/x"},
+        {"name": "Leeds Mind", "address": ["12 High Street"], "postcode": "LS64AB", "locality": "LEEDS ",
+         "phones": ["+44 113 496 0001"], "website": "leedsmind.org.uk", "latitude": 53.8, "longitude": -1.5},
+        {"name": "Leeds Mind", "address": ["12 High Street"], "postcode": "LS6", "locality": "Leeds",
+         "registrations": [("GB-CHC", " 0123 456 "), ("gb chc", None)], "website": "https://facebook.com/leedsmind"},
+        {"name": None, "address": [], "postcode": "75002", "country": "fr", "phones": ["01 42 68 53 00"],
+         "latitude": 0, "longitude": 0, "parents": ["g2", "g1"], "organization": "g1"},
+    ]
+    for n, fields in enumerate(raw * 2):
+        key = ("s", str(n))
+        assert LinkRecord.build(key, "location", values=cache, **fields) == LinkRecord.build(key, "location", **fields)
+
+
+def test_ascii_addresses_fold_as_the_general_rule_reads_them() -> None:
+    """The one-pass fold of ASCII address text gives the general rule's segments once runs of spaces are one."""
+    texts = ["".join(chr(c) for c in range(128)), "P.  O. Box 12, Flat\t3", "a & b+c, O`Neil's - 4", "Unit 4,, 7 Park"]
+    for text in texts:
+        general = _NON_WORD_KEEPING_COMMAS.sub(
+            " ", _APOSTROPHES.sub("", text.lower().replace("&", " and ").replace("+", " and "))
+        )
+        assert [p.split() for p in _fold_keeping_commas(text).split(",")] == [p.split() for p in general.split(",")]
