@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.linkage import normalise as norm
-from app.linkage.features import Features, integer_codes
+from app.linkage.features import Features, distinct, integer_codes
 from app.linkage.records import Key
 
 Pairs = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]  # left and right record indices, left < right
@@ -84,7 +84,8 @@ def key_memberships(feats: Features) -> tuple[npt.NDArray[np.int64], npt.NDArray
     areas = integer_codes(
         [p.sector or r.locality or p.full for p, r in zip(feats.postcodes, feats.records, strict=True)]
     )
-    sounds = integer_codes([(norm.soundex(rare[0]),) if rare else None for rare in feats.rare_tokens])
+    rare_of, rare_values = distinct(feats.rare_tokens)  # many records share a name: its key is worked out once
+    sounds = integer_codes([(norm.soundex(rare[0]),) if rare else None for rare in rare_values])[rare_of]
     add(np.where((areas >= 0) & (sounds >= 0), areas * (int(sounds.max(initial=0)) + 1) + sounds, -1))  # sx
     add(*_multi([record.phones for record in feats.records]))  # ph
     add(codes["domain"])  # dm
@@ -132,9 +133,10 @@ def candidate_pairs(
     n = len(feats)
     keys, members = key_memberships(feats)
     # within a key, records by name (then index): the order of the sorted-neighbourhood pass over a big block
-    rank_of = {name: rank for rank, name in enumerate(sorted(set(feats.name_keys)))}
-    name_rank = np.fromiter((rank_of[name] for name in feats.name_keys), dtype=np.int64, count=n)
-    order = np.lexsort((members, name_rank[members], keys))
+    name_of, names = distinct(feats.name_keys)
+    name_rank = np.argsort(np.argsort(np.array(names, dtype=object), kind="stable"))[name_of]
+    # memberships are listed by record within a key, so a stable sort keeps that order among equal names
+    order = np.argsort(keys * max(len(names), 1) + name_rank[members], kind="stable")
     keys, members = keys[order], members[order]
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if keys.size else np.zeros(0, np.int64)
     sizes = np.diff(np.append(starts, keys.size))

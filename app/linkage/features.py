@@ -58,21 +58,21 @@ def features(records: Sequence[LinkRecord]) -> Features:
     Names, postcodes, phones and registrations repeat across a batch (every service at one venue, every branch of
     one charity), so each is worked out once per distinct value and shared by the records that hold it.
     """
-    name_of, names = _distinct(_column(records, "name"))
+    name_of, names = distinct(_column(records, "name"))
     parts = [norm.name_parts(name) for name in names]
     distinct_tokens = [frozenset(p.distinctive) for p in parts]
     weights = norm.TokenWeights(distinct_tokens, repeats=np.bincount(name_of, minlength=len(names)).tolist())
     rarest = [tuple(weights.rarest(words, 2)) for words in distinct_tokens]
     distinct_totals = np.array([sum(weights.weight(t) for t in words) for words in distinct_tokens], dtype=np.float64)
     keys = _column(records, "key")
-    source_of = _distinct([key[0] for key in keys])[0]
-    registration_of, registration_values = _distinct(_column(records, "registrations"))
+    source_of = distinct([key[0] for key in keys])[0]
+    registration_of, registration_values = distinct(_column(records, "registrations"))
     countries = _column(records, "country")
     if len(set(countries)) <= 1:  # one country (most batches): postcode strings are quicker keys than pairs
-        postcode_of, raw = _distinct(_column(records, "postcode"))
+        postcode_of, raw = distinct(_column(records, "postcode"))
         postcode_values = [(p, countries[0]) for p in raw]
     else:
-        postcode_of, postcode_values = _distinct(list(zip(_column(records, "postcode"), countries, strict=True)))
+        postcode_of, postcode_values = distinct(list(zip(_column(records, "postcode"), countries, strict=True)))
     distinct_postcodes = [norm.postcode_parts(*v) if v[0] else norm.PostcodeParts(None) for v in postcode_values]
     streets = _column(records, "street")
     street_of: dict[tuple[tuple[str, ...], str], str] = {}  # records made without ``build`` have no street yet
@@ -82,10 +82,10 @@ def features(records: Sequence[LinkRecord]) -> Features:
         if street is None:
             streets[index] = street_of[(r.address, r.name)] = norm.street_text(r.address, r.name)
     phones = _column(records, "phones")
-    phone_of, phone_values = _distinct(phones)
+    phone_of, phone_values = distinct(phones)
     distinct_phones = [frozenset(values) for values in phone_values]
     domains = _column(records, "domain")
-    domain_of, domain_values = _distinct(domains)
+    domain_of, domain_values = distinct(domains)
     postcode_codes = _spread(integer_codes([p.full for p in distinct_postcodes]), postcode_of)
     number_codes = integer_codes(_column(records, "house_number"))
     sources = _column(records, "source")
@@ -135,7 +135,7 @@ def _pick(values: Sequence[T], index: npt.NDArray[np.int64]) -> list[T]:
     return list(map(values.__getitem__, index.tolist()))
 
 
-def _distinct(values: Sequence[H]) -> tuple[npt.NDArray[np.int64], list[H]]:
+def distinct(values: Sequence[H]) -> tuple[npt.NDArray[np.int64], list[H]]:
     """Each value's index among the distinct values (in first-seen order), and those values."""
     seen: dict[H, int] = dict.fromkeys(values, 0)
     for code, value in enumerate(seen):
