@@ -1352,6 +1352,9 @@ def _phone_parts(value: Any, country: str) -> list[tuple[str, str | None]]:
             parts[-1] += f" {part}"
         elif part.strip():
             parts.append(part.strip())
+    whole = str(value).strip()
+    if len(parts) > 1 and not all(_phone(p, country)[0] for p in parts) and _phone(whole, country)[0]:
+        parts = [whole]  # one number written with a separator inside it: "310/246-1501" (area code / number)
     out = []
     for part in parts:
         label_match = PHONE_LABEL.search(part)

@@ -48,8 +48,13 @@ class LabelledSet:
 
 def _restaurants(data: Path) -> LabelledSet:
     folder = data / "fodors_zagats"
-    fields = {"organization.name": "name", "service.name": "name", "location.name": "addr",
-              "address.city": "city", "phone.number": "phone"}
+    # HSDS 3.0 addresses need a postal code, which these lists lack: the importer leaves the address out (with a
+    # note), so the site is named by its street and town, as a maintainer would name it, and linkage reads that.
+    # Each row is a restaurant of its own, so its id (not its name, the importer's default) identifies its
+    # organisation: "hard rock cafe" in Los Angeles and in New York are two rows, two restaurants.
+    fields = {"organization.id": "id", "organization.name": "name", "service.name": "name",
+              "location.name": ["addr", "city"],
+              "address.address_1": "addr", "address.city": "city", "phone.number": "phone"}
 
     def truth(_: Path) -> dict[tuple[str, str], str]:
         out = {("fodors", r["id"]): f"f{r['id']}" for r in _rows(folder / "fodors.csv")}
@@ -60,7 +65,9 @@ def _restaurants(data: Path) -> LabelledSet:
 
     feeds = tuple(Feed(name, folder / f"{name}.csv", {"format": "csv", "external_id": "id", "country": "US",
                                                        "fields": fields}) for name in ("fodors", "zagats"))
-    return LabelledSet("restaurants", ("location", "organization"), feeds, truth)
+    # The truth names restaurants, so reviewers answer organisation pairs. Scored at location level too, where it
+    # overstates the errors: restaurants sharing a building (a hotel's or a casino's) are one place, one location.
+    return LabelledSet("restaurants", ("organization", "location"), feeds, truth)
 
 
 def _patstat(data: Path) -> LabelledSet:
@@ -79,9 +86,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _waymark(env: Mapping[str, str], *args: str) -> str:
+def _waymark(env: Mapping[str, str], *args: str, ok: tuple[int, ...] = (0,)) -> str:
     done = subprocess.run([WAYMARK, *args], env=dict(env), capture_output=True, text=True, check=False)
-    if done.returncode != 0:
+    if done.returncode not in ok:
         raise SystemExit(f"waymark {' '.join(args)} failed ({done.returncode}):\n{done.stderr}{done.stdout}")
     return done.stdout
 
@@ -134,7 +141,9 @@ def _own_id(record: Mapping[str, Any], entity: str) -> str | None:
 
 def evaluate(labelled: LabelledSet, work: Path, labels: int) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "WAYMARK_INSTANCE_PATH": str(work), "WAYMARK_DATABASE_URL": "",
+    # the code beside this script is evaluated, whichever checkout the ``waymark`` command was installed from
+    paths = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "PYTHONPATH": paths, "WAYMARK_INSTANCE_PATH": str(work), "WAYMARK_DATABASE_URL": "",
            "WAYMARK_LINKAGE_AFTER_HARVEST": "false", "WAYMARK_LOG_LEVEL": "WARNING"}
     _waymark(env, "db", "upgrade")
     for feed in labelled.feeds:
@@ -151,11 +160,14 @@ def evaluate(labelled: LabelledSet, work: Path, labels: int) -> dict[str, Any]:
         writer.writerows((source, external_id, cluster) for (source, external_id), cluster in truth.items())
 
     def link_and_score() -> dict[str, Any]:
-        run = json.loads(_waymark(env, "linkage", "run", "--force", "--json"))
+        # a run that succeeded with errors (golden records it could not publish as asked) exits 1: they are reported
+        run = json.loads(_waymark(env, "linkage", "run", "--force", "--json", ok=(0, 1)))
+        if run.get("status") != "succeeded":
+            raise SystemExit(f"waymark linkage run did not succeed: {json.dumps(run)}")
         scores = {entity: json.loads(_waymark(env, "linkage", "evaluate", "--entity", entity,
                                               "--truth", str(truth_file), "--json"))
                   for entity in labelled.entities}
-        return {"seconds": run.get("timings", {}).get("seconds"), **scores}
+        return {"seconds": run.get("timings", {}).get("seconds"), "run_errors": run.get("errors", []), **scores}
 
     unlabelled = link_and_score()
     answered = _answer_from_truth(env, labelled.entities[0], truth, labels)

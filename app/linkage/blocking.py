@@ -7,7 +7,8 @@ postcode) is usually caught by another:
 - ``pc``: the full postcode;
 - ``sx``: postcode sector, or the locality where there is no UK sector, with the Soundex of the rarest name word;
 - ``ph``: each phone number; ``dm``: the web domain; ``rg``: each registration id with its scheme;
-- ``nm``: the distinctive name words; ``tk``: each of the two rarest name words.
+- ``nm``: the distinctive name words; ``tk``: each of the two rarest name words;
+- ``ad``: without a postcode, the house number with each street word of four or more letters.
 
 A block bigger than ``max_block`` records (a helpline shared by hundreds of records, a common word) is not compared
 in full: its pairs would be many and its key says little. Its records are sorted by name and each is paired only with
@@ -65,6 +66,9 @@ def record_keys(feats: Features, index: int) -> set[str]:
     if feats.name_keys[index]:
         keys.add("nm:" + " ".join(sorted(feats.name_tokens[index])))
     keys.update(f"tk:{token}" for token in rare)
+    if not postcode.full and record.house_number:
+        # no postcode (many countries' feeds, or one left out): the house number with each long street word
+        keys.update(f"ad:{record.house_number}:{word}" for word in feats.streets[index].split() if len(word) > 3)
     return keys
 
 

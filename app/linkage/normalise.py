@@ -368,6 +368,20 @@ def _address_segments(lines: Iterable[str], name: str | None, own: str | None = 
     return segments
 
 
+def address_in_name(name: str | None) -> tuple[tuple[str, ...], str] | None:
+    """A location named by its address, as feeds without a complete address name their sites ("435 S. La Cienega
+    Blvd., Los Angeles"): its address lines and the town closing it ("" if none); ``None`` when the name does not
+    open with a house number followed by a word (a "24 Hour Helpline" is a name, not an address, all the same:
+    it only stands in for an address that is missing). A closing segment without digits is the town."""
+    segments = tuple(_address_segments((name or "",), None, ""))
+    first = _LEADING_NUMBER.match(segments[0]) if segments else None
+    if first is None or _DECADE.fullmatch(first[1]) or not any(w.isalpha() for w in segments[0][first.end() :].split()):
+        return None
+    if len(segments) > 1 and not any(ch.isdigit() for ch in segments[-1]):
+        return segments[:-1], segments[-1]
+    return segments, ""
+
+
 def house_number_and_street(
     lines: Iterable[str], name: str | None = None, *, folded_name: str | None = None
 ) -> tuple[str | None, str]:

@@ -23,6 +23,7 @@ from app.linkage.scoring import (
     RULES,
     Levels,
     Model,
+    askable,
     compare,
     estimate_u,
     hard_rule_codes,
@@ -53,7 +54,8 @@ class FieldEvidence:
 class ScoredPair:
     """A compared pair, its match probability and band, and why.
 
-    ``rule`` names a hard rule that forbids the link (the band is then keep apart whatever the probability);
+    ``rule`` names a hard rule that forbids the link (the band is then keep apart whatever the probability, except
+    for names that differ by a word each yet score as alike: those are shown to a reviewer, see ``askable``);
     ``decision`` is the reviewer's answer if there is one (it sets the band). ``evidence`` is strongest first.
     """
 
@@ -217,7 +219,11 @@ def link(
         band_codes[row_of[pair]] = 0 if same else 2
         kept_apart[row_of[pair]] &= not same
         decisions[row_of[pair]] = same
+    # Kept apart by differently worded names that score as alike: a reviewer is asked (the rule still keeps them
+    # apart in clustering until one says they are one body).
+    ask = kept_apart & askable(levels, entity, rule_codes) & (band_codes < 2)
     band_codes[kept_apart] = 2
+    band_codes[ask] = 1
 
     merge_rows = np.flatnonzero(band_codes == 0)
     links = Links(left[merge_rows], right[merge_rows], weights[merge_rows])

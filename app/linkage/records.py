@@ -210,8 +210,10 @@ def from_hsds(
 
     Locations read their address, coordinates and phones; organisations their website, ``organization_identifiers``
     and phones, plus the address of their first location; services their url and phones (not their email domain:
-    shared mailboxes are common) and the address of their first location. ``country`` is the default for phones and
-    postcodes when the address does not say. ``values``: the batch's ``ValueCache`` (see ``LinkRecord.build``).
+    shared mailboxes are common) and the address of their first location. A location without an address whose name
+    opens with a house number is named by its address (``normalise.address_in_name``), and that is read as its address
+    and town. ``country`` is the default for phones and postcodes when the address does not say. ``values``: the
+    batch's ``ValueCache`` (see ``LinkRecord.build``).
     """
     key = (source, str(record.get("id") or ""))
     location: Mapping[str, Any] = record
@@ -222,6 +224,13 @@ def from_hsds(
         location = (at.get("location") or {}) if isinstance(at, Mapping) else {}
     address = _first_address(location)
     where = address.get("country") or country
+    name = record.get("name")
+    lines: Sequence[str | None] = [address.get("address_1"), address.get("address_2")]
+    locality = address.get("city")
+    written = norm.address_in_name(location.get("name")) if not address else None
+    if written:  # a site without an address named by it: its name is its address, not a name to compare
+        lines, locality = written
+        name = None if entity == "location" else name
     registrations = [
         (item.get("identifier_scheme") or item.get("identifier_type"), item.get("identifier"))
         for item in record.get("organization_identifiers") or ()
@@ -230,10 +239,10 @@ def from_hsds(
     return LinkRecord.build(
         key,
         entity,
-        name=record.get("name"),
-        address=[address.get("address_1"), address.get("address_2")],
+        name=name,
+        address=lines,
         postcode=address.get("postal_code"),
-        locality=address.get("city"),
+        locality=locality,
         latitude=location.get("latitude"),
         longitude=location.get("longitude"),
         phones=_phones(record) or _phones(location),

@@ -87,6 +87,11 @@ LOCATION_POSTCODE = Comparison(
     ("same", "same, several buildings", "same sector", "same district", "different"),
     fixed_m=(("same sector", 0.01), ("same district", 0.005), ("different", 0.005)),
 )
+# A place has one street too, and two records of one site write it differently only by a typing error or an
+# abbreviation, which the "close" level takes. Where there is no postcode (many countries' feeds) the street and
+# number are all that place a site, and left to EM, the pairs blocked on one house number in one town ("21 W 52nd
+# St", "21 E 62nd St") would teach it that a different street is what matches look like.
+LOCATION_STREET = Comparison("street", STREET.levels, fixed_m=(("different", 0.03),))
 # For a place, a number on one record and none on the other is evidence of its own: neighbours in a postcode of
 # several buildings mostly differ that way, while two listings of one site mostly both give the number.
 LOCATION_HOUSE_NUMBER = Comparison("house_number", ("same", "one missing", "different"))
@@ -133,7 +138,7 @@ ORG_SITES = Comparison("parents", ("shared", "different"), fixed_m=(("different"
 # Which fields are evidence for which entity. A location is a place; an organisation is known by its registrations,
 # website and name; a service by its name within the organisation or location it belongs to.
 ENTITY_FIELDS: dict[str, tuple[Comparison, ...]] = {
-    "location": (NAME, STREET, LOCATION_HOUSE_NUMBER, LOCATION_POSTCODE, LOCALITY, DISTANCE, PHONE, DOMAIN),
+    "location": (NAME, LOCATION_STREET, LOCATION_HOUSE_NUMBER, LOCATION_POSTCODE, LOCALITY, DISTANCE, PHONE, DOMAIN),
     "organization": (
         BODY_NAME,
         REGISTRATION,
@@ -506,6 +511,19 @@ def hard_rule_codes(levels: Levels, entity: Entity) -> npt.NDArray[np.uint8]:
         different = ENTITY_FIELDS[entity][column].levels.index("different") + 1
         blocked[levels[:, column] == different] = 1
     return blocked
+
+
+def askable(levels: Levels, entity: Entity, rule_codes: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """Pairs kept apart only because each name holds a word the other lacks, while the names still share most of
+    their weight ("Koninklijke Philips Electronics", "Philips Gloeilampenfabrieken"): the rule keeps them apart, but
+    where the score says they look alike a reviewer is asked rather than never shown them (see ``pipeline.link``).
+    """
+    out = np.zeros(levels.shape[0], dtype=bool)
+    if BODY_NAME in ENTITY_FIELDS[entity]:
+        column = [c.field for c in ENTITY_FIELDS[entity]].index("name")
+        words = levels[:, column] == BODY_NAME.levels.index("different words") + 1
+        out = words & (rule_codes == RULES.index(RULE_NAMES))
+    return out
 
 
 def hard_rules(levels: Levels, entity: Entity) -> list[str | None]:

@@ -155,12 +155,13 @@ def _add_service(rows: Rows, origin: _Origin, data: Mapping[str, Any]) -> None:
 
 
 def link_records(rows: Rows, entity: Entity, golden: Mapping[Entity, Mapping[Key, str]]) -> list[LinkRecord]:
-    """``LinkRecord``s of ``entity``. Organisations with a single site are compared with its address too, and all
-    carry the golden ids of their locations; services carry the golden ids of their organisation and locations
-    (``golden``) so they match within them."""
+    """``LinkRecord``s of ``entity``. Organisations with a single site are compared with its address too, without
+    phones of their own with their services' phones, and all carry the golden ids of their locations; services
+    carry the golden ids of their organisation and locations (``golden``) so they match within them."""
     out = []
     values = ValueCache()
     locations = rows["location"]
+    reached = _service_phones(rows) if entity == "organization" else {}
     for row in rows[entity].values():
         data: Mapping[str, Any] = row.data
         parents: list[str] = []
@@ -171,6 +172,8 @@ def link_records(rows: Rows, entity: Entity, golden: Mapping[Entity, Mapping[Key
             data = {**data, "locations": [locations[k].data for k in row.locations if k in locations]
                     if len(row.locations) == 1 else []}
             parents = [golden["location"].get(k, k[1]) for k in row.locations]
+            if not data.get("phones") and row.key in reached:
+                data["phones"] = reached[row.key]
         elif entity == "service":
             if row.organization is not None:
                 organization = golden["organization"].get(row.organization, row.organization[1])
@@ -178,6 +181,16 @@ def link_records(rows: Rows, entity: Entity, golden: Mapping[Entity, Mapping[Key
             data = {**data, "service_at_locations": [{"location": locations[k].data}
                                                      for k in row.locations[:1] if k in locations]}
         out.append(from_hsds(row.key[0], data, entity, parents=parents, organization=organization, values=values))
+    return out
+
+
+def _service_phones(rows: Rows) -> dict[Key, list[Any]]:
+    """The phones of each organisation's services: an organisation without numbers of its own is reached at theirs
+    (a spreadsheet row gives its one number to the service, whether it is the body's or the service's)."""
+    out: dict[Key, list[Any]] = {}
+    for row in rows["service"].values():
+        if row.organization is not None:
+            out.setdefault(row.organization, []).extend(row.data.get("phones") or ())
     return out
 
 

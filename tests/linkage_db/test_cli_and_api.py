@@ -99,17 +99,17 @@ def test_a_truth_file_without_its_columns_is_refused(linked: tuple[CliRunner, Fl
 
 def test_review_from_the_command_line(linked: tuple[CliRunner, Flask]) -> None:
     runner, _app = linked
-    listed = json.loads(runner.invoke(main, ["linkage", "review", "list", "--entity", "organization", "--json"]).output)
-    assert listed and all(p["entity"] == "organization" and p["evidence"] for p in listed)
+    listed = json.loads(runner.invoke(main, ["linkage", "review", "list", "--entity", "location", "--json"]).output)
+    assert listed and all(p["entity"] == "location" and p["evidence"] for p in listed)
     assert all(p["a"]["name"] and p["b"]["name"] for p in listed)
-    text = runner.invoke(main, ["linkage", "review", "list", "--entity", "organization", "--limit", "1"]).output
+    text = runner.invoke(main, ["linkage", "review", "list", "--entity", "location", "--limit", "1"]).output
     assert f"{listed[0]['a']['name']!r} ({listed[0]['a']['source']}/" in text
     rejected = runner.invoke(main, ["linkage", "review", "reject", str(listed[0]["id"])])
     assert rejected.exit_code == 0 and "are different" in rejected.output
-    again = json.loads(runner.invoke(main, ["linkage", "review", "list", "--entity", "organization", "--json"]).output)
+    again = json.loads(runner.invoke(main, ["linkage", "review", "list", "--entity", "location", "--json"]).output)
     assert listed[0]["id"] not in {p["id"] for p in again}
     rerun = json.loads(runner.invoke(main, ["linkage", "run", "--json"]).output)
-    assert rerun["status"] == "succeeded" and rerun["counts"]["organization"]["decisions"] == 1
+    assert rerun["status"] == "succeeded" and rerun["counts"]["location"]["decisions"] == 1
 
 
 def test_the_review_endpoints(linked: tuple[CliRunner, Flask]) -> None:
