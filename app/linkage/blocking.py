@@ -96,6 +96,12 @@ def key_memberships(feats: Features) -> tuple[npt.NDArray[np.int64], npt.NDArray
     add(*_multi([record.registrations for record in feats.records]))  # rg
     add(codes["name_set"])  # nm: the distinctive words as a set
     add(*_multi(feats.rare_tokens))  # tk
+    addressed = [
+        sorted({(record.house_number, word) for word in street.split() if len(word) > 3})
+        if record.house_number and not postcode.full else []
+        for record, street, postcode in zip(feats.records, feats.streets, feats.postcodes, strict=True)
+    ]
+    add(*_multi(addressed))  # ad
     keys, members, offset = [], [], 0
     for key_codes, key_members in columns:
         keys.append(key_codes + offset)

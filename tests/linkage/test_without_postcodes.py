@@ -8,6 +8,8 @@ import datetime
 from typing import Any
 
 from app.linkage import Band, Decision, LinkRecord, from_hsds, link
+from app.linkage.blocking import candidate_pairs, record_keys
+from app.linkage.features import features
 from app.linkage.normalise import address_in_name
 from app.linkage.scoring import RULE_NAMES
 from app.services.linkage_records import SourceRow, link_records
@@ -81,3 +83,14 @@ def test_differently_worded_names_that_score_alike_are_asked_about_and_a_yes_joi
     assert pair in result.review_queue() and not together(result.clusters, philips, lamps)
     answered = link(batch, decisions=[Decision(philips.key, lamps.key, True)])
     assert together(answered.clusters, philips, lamps)
+
+
+def test_without_a_postcode_the_house_number_and_street_make_a_blocking_key() -> None:
+    sites = [site("fodors", "1", "435 S. La Cienega Blvd., Los Angeles"),
+             site("zagats", "1", "435 s. la cienega blvd., w. hollywood"),
+             site("zagats", "2", "436 S. La Cienega Blvd., Los Angeles"),
+             LinkRecord.build(("council", "3"), "location", address=["435 Cienega Rd"], postcode="LS6 1AB")]
+    feats = features(sites)
+    assert "ad:435:cienega" in record_keys(feats, 0) and "ad:435:cienega" not in record_keys(feats, 3)
+    (left, right), _ = candidate_pairs(feats)
+    assert set(zip(left.tolist(), right.tolist(), strict=True)) == {(0, 1)}
