@@ -20,6 +20,7 @@ from app.linkage.features import features
 from app.linkage.records import Entity, Key, LinkRecord
 from app.linkage.scoring import (
     PRIOR_COUNTS_RULED_OUT,
+    RULE_NAMES,
     RULES,
     Levels,
     Model,
@@ -234,6 +235,13 @@ def link(
     must_left, must_right = (np.array([pair[k] for pair in must], dtype=np.int64) for k in (0, 1))
     roots = components(len(keys), np.concatenate([must_left, links.left]), np.concatenate([must_right, links.right]))
     joinable = kept_apart & (roots[left] == roots[right])
+    named = kept_apart & (rule_codes == RULES.index(RULE_NAMES))
+    if must and named.any():
+        # A reviewer who says two differently named records are one body has looked at the group they are in: the
+        # names rule no longer splits it (every "Philips Gloeilampenfabrieken" listing with every "Koninklijke
+        # Philips" one), while the other rules and every "no" still do.
+        reviewed = np.isin(roots, roots[np.array(must, dtype=np.int64)[:, 0]])
+        joinable &= ~(named & reviewed[left])
     cannot += zip(left[joinable].tolist(), right[joinable].tolist(), strict=True)
     clustering = cluster(keys, links, must_link=must, cannot_link=cannot, previous=previous, one_per_source=link_only)
 

@@ -83,6 +83,15 @@ def test_differently_worded_names_that_score_alike_are_asked_about_and_a_yes_joi
     assert pair in result.review_queue() and not together(result.clusters, philips, lamps)
     answered = link(batch, decisions=[Decision(philips.key, lamps.key, True)])
     assert together(answered.clusters, philips, lamps)
+    # the other listings of each name follow the reviewer's answer: the names rule no longer splits that group
+    philips_nv = body("patents", "p3", "Koninklijke Philips Electronics N.V.")
+    lamps_bv = body("patents", "p4", "PHILIPS ELECTRONICS EINDHOVEN BV")
+    grown = [*batch, philips_nv, lamps_bv]
+    unanswered = link(grown)
+    assert together(unanswered.clusters, philips, philips_nv) and together(unanswered.clusters, lamps, lamps_bv)
+    assert not together(unanswered.clusters, philips_nv, lamps_bv)
+    answered = link(grown, decisions=[Decision(philips.key, lamps.key, True)])
+    assert together(answered.clusters, philips_nv, lamps_bv)
 
 
 def test_without_a_postcode_the_house_number_and_street_make_a_blocking_key() -> None:
