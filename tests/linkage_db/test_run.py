@@ -143,16 +143,16 @@ def test_a_member_a_harvest_republished_one_to_one_is_folded_back_in(demo_app: F
 
 def test_a_reviewers_answer_binds_the_next_run_until_the_records_change(demo_app: Flask, session: Session) -> None:
     linkage.run_linkage(session, _options(demo_app))
-    waiting = linkage.review_pairs(session, "organization")
+    waiting = linkage.review_pairs(session, "location")
     assert waiting and all(p["evidence"] and {"field", "level", "weight"} <= set(p["evidence"][0]) for p in waiting)
     pair = waiting[0]
     a, b = (pair[side]["external_id"] for side in ("a", "b"))
     linkage.decide(session, pair["id"], True, "test")
     assert session.get(LinkageReviewPair, pair["id"]) is None
     summary = linkage.run_linkage(session, _options(demo_app))
-    assert summary["counts"]["organization"]["decisions"] == 1
+    assert summary["counts"]["location"]["decisions"] == 1
     golden = dict(session.execute(select(LinkageMember.external_id, LinkageMember.golden_id).where(
-        LinkageMember.entity == "organization", LinkageMember.external_id.in_((a, b)))).tuples().all())
+        LinkageMember.entity == "location", LinkageMember.external_id.in_((a, b)))).tuples().all())
     assert golden[a] == golden[b]
     with pytest.raises(linkage.LinkageError, match="no review pair with id"):
         linkage.decide(session, pair["id"], False)
