@@ -195,13 +195,18 @@ def _soft_overlap(a: frozenset[str], b: frozenset[str], idf: dict[str, float], t
 
 def _typo_of(word: str, other: str) -> bool:
     """Whether two different words are one word mistyped or cut short: ``TOKEN_CLOSE`` Jaro-Winkler similar, one
-    the other's first four or more letters, or for a generic word ("club", "coub") one edit apart (a mistyped
-    generic word is not a word the other name lacks)."""
+    the other's first four or more letters, a contraction of it (three or four of its letters in order, its first
+    and last among them, from a word at least twice as long), or for a generic word ("club", "coub") one edit
+    apart (a mistyped generic word is not a word the other name lacks)."""
     if JaroWinkler.normalized_similarity(word, other) >= TOKEN_CLOSE:
         return True
     short, long = sorted((word, other), key=len)
     if len(short) >= 4 and long.startswith(short):  # cut short: "tech", "technologies"; "internat"
         return True
+    if 3 <= len(short) <= 4 and len(long) >= 2 * len(short) and short[0] == long[0] and short[-1] == long[-1]:
+        letters = iter(long)  # contracted, keeping first and last letter: "mij", "maatschappij"; "intl"
+        if all(letter in letters for letter in short):
+            return True
     generic = word in norm.GENERIC_WORDS or other in norm.GENERIC_WORDS
     return generic and min(len(word), len(other)) >= 4 and Levenshtein.distance(word, other, score_cutoff=1) <= 1
 

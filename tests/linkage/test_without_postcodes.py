@@ -15,6 +15,7 @@ from app.linkage.scoring import RULE_NAMES
 from app.services.linkage_records import SourceRow, link_records
 from importers.spreadsheet import SpreadsheetFeed
 from tests.linkage.directory import background, phone
+from tests.linkage.test_bodies import name_level
 
 
 def site(source: str, ident: str, name: str) -> LinkRecord:
@@ -103,3 +104,9 @@ def test_without_a_postcode_the_house_number_and_street_make_a_blocking_key() ->
     assert "ad:435:cienega" in record_keys(feats, 0) and "ad:435:cienega" not in record_keys(feats, 3)
     (left, right), _ = candidate_pairs(feats)
     assert set(zip(left.tolist(), right.tolist(), strict=True)) == {(0, 1)}
+
+
+def test_a_contracted_word_is_the_word_it_contracts() -> None:
+    assert name_level("Shell Research Maatschappij", "Shell Research Mij") == "very close"
+    # four letters in order, first and last too, but from a word less than twice as long: another word
+    assert name_level("Leeds Mind", "Leeds Mankind") in ("different words", "different")
