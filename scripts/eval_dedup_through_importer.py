@@ -10,7 +10,9 @@ another run. Prints one JSON object.
 
 Unlike ``eval_linkage_datasets.py`` (which reads the CSVs straight into the linkage core), this goes through
 everything a real directory does, including what the importer must leave out: HSDS addresses need a postal
-code, which the restaurant lists do not have, so their addresses are kept as location names and cities only.
+code, which the restaurant lists do not have, so the importer leaves their addresses out (with a note) and the
+mapping names each site by its street and town, which linkage reads as its address. Reviewers answer pairs of the
+set's first entity (restaurants: organisations, since its truth names restaurants, not buildings).
 """
 
 from __future__ import annotations
