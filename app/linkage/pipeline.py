@@ -240,7 +240,7 @@ def link(
         # A reviewer who says two differently named records are one body has looked at the group they are in: the
         # names rule no longer splits it (every "Philips Gloeilampenfabrieken" listing with every "Koninklijke
         # Philips" one), while the other rules and every "no" still do.
-        reviewed = np.isin(roots, roots[np.array(must, dtype=np.int64)[:, 0]])
+        reviewed = np.isin(roots, roots[must_left])
         joinable &= ~(named & reviewed[left])
     cannot += zip(left[joinable].tolist(), right[joinable].tolist(), strict=True)
     clustering = cluster(keys, links, must_link=must, cannot_link=cannot, previous=previous, one_per_source=link_only)
