@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime
 from typing import Any
 
 import pytest
@@ -133,7 +134,7 @@ def test_a_member_a_harvest_republished_one_to_one_is_folded_back_in(demo_app: F
     record = next(s for s in staged if s.normalised["id"] == other)
     publish(session, "service", [record.normalised])  # what a harvest of a changed record does
     session.execute(update(StagedRecord).where(StagedRecord.id == record.id).values(
-        content_hash="changed upstream", last_changed=func.now()))
+        content_hash="changed upstream", last_changed=datetime.datetime.now(datetime.UTC)))
     assert session.get(Service, other) is not None
     summary = linkage.run_linkage(session, _options(demo_app))
     assert summary["status"] == "succeeded" and summary["counts"]["refreshed_staged"] >= 1
