@@ -13,6 +13,9 @@ Golden ids are stable across runs. ``previous`` maps record keys to last run's g
 caller orders it by when each record was first seen). Each cluster keeps the previous id of its oldest member that
 still holds one no earlier cluster has taken, so a cluster that gains records keeps its id and, when a cluster
 splits, the part with the oldest record keeps it. A cluster with no previous id gets ``uuid5`` of its smallest key.
+An id that is a record's own (the second part of its key) is only ever carried by the cluster holding that record:
+the caller serves a record under its own id until it is merged, so a cluster its record has left must not keep
+that id (it would be served, overwritten and withdrawn as that record's; the cluster gets a new id instead).
 """
 
 from __future__ import annotations
@@ -205,12 +208,17 @@ def _stable_ids(
     chosen_ids: list[str] = [""] * starts.size
     taken: set[str] = set()
     order_list, start_list = order.tolist(), starts.tolist()
+    label_of = labels[first].tolist()
+    # own id -> the cluster holding the record with that id (ids are one record's each: with a repeated one, the
+    # clusters not named here mint a new id instead of keeping it, which is safe)
+    holder = dict(zip([key[1] for key in keys], labels.tolist(), strict=True)) if previous else {}
     for group in np.lexsort((key_rank[smallest], age[first])).tolist():
         chosen = None
         if previous:
+            label = label_of[group]
             for i in order_list[start_list[group] : ends[group]]:
                 old = previous.get(keys[i])
-                if old is not None and old not in taken:
+                if old is not None and old not in taken and holder.get(old, label) == label:
                     chosen = old
                     break
         if chosen is None:

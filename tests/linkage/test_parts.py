@@ -85,6 +85,18 @@ def test_a_split_cluster_leaves_its_id_with_the_oldest_record() -> None:
     assert result[keys[0]] == "g-1" and result[keys[1]] != "g-1"
 
 
+def test_an_id_that_is_a_records_own_stays_with_that_records_cluster() -> None:
+    """"r" was the golden id of r, m1 and m2 (r the oldest); r now joins g (older still): m1 and m2 are not served
+    under r's own id, which r's source publishes it under."""
+    keys = [("c", "g"), ("a", "r"), ("b", "m1"), ("d", "m2")]
+    previous = {keys[0]: "g", keys[1]: "r", keys[2]: "r", keys[3]: "r"}
+    result = cluster(keys, [], must_link=[(0, 1), (2, 3)], previous=previous).clusters
+    assert result[keys[0]] == result[keys[1]] == "g"
+    assert result[keys[2]] == result[keys[3]] not in {"g", "r"}
+    alone = cluster(keys[1:], [(1, 2, 9.0)], previous=previous).clusters  # r alone keeps it, m1 and m2 do not
+    assert result[keys[2]] == alone[keys[2]] == alone[keys[3]] != alone[keys[1]] == "r"
+
+
 def test_pairwise_metrics_on_a_tiny_truth() -> None:
     truth = {("s", "1"): "A", ("s", "2"): "A", ("s", "3"): "A", ("s", "4"): "B"}
     predicted = {("s", "1"): "x", ("s", "2"): "x", ("s", "3"): "y", ("s", "4"): "y"}
