@@ -75,6 +75,9 @@ class Settings:
     linkage_max_block: int = setting(
         100, "Largest block linkage compares all pairs within; bigger blocks (a shared phone, a common name word) "
         "are skipped for that key.")
+    linkage_incremental_share: int = setting(
+        10, "A linkage run compares again only the pairs of changed records (scoring them with the last fitted model) "
+        "while at most this percentage of an entity's records changed; above it, it refits on all pairs.")
     linkage_after_harvest: bool = setting(
         True, "Run linkage after `waymark harvest` and after each scheduled harvest (skipped when nothing changed).")
     linkage_interval_minutes: int = setting(

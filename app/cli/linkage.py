@@ -76,7 +76,7 @@ def linkage_group() -> None:
 
 @linkage_group.command("run")
 @with_appcontext
-@click.option("--force", is_flag=True, help="Link even if nothing changed since the last run.")
+@click.option("--force", is_flag=True, help="Link every record again, refitting the model, even if nothing changed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 def run_command(force: bool, as_json: bool) -> None:
     """Link locations, then organisations, then services, and publish one golden record per cluster.

@@ -6,7 +6,7 @@ This is the whole pure core in one call, so the database layer only has to turn 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -18,6 +18,7 @@ from app.linkage.blocking import BlockingStats, candidate_pairs
 from app.linkage.clustering import Links, cluster, components
 from app.linkage.features import features
 from app.linkage.records import Entity, Key, LinkRecord
+from app.linkage.reuse import Compared
 from app.linkage.scoring import (
     PRIOR_COUNTS_RULED_OUT,
     RULE_NAMES,
@@ -124,6 +125,7 @@ class LinkResult:
     counts: dict[str, int]
     blocking: BlockingStats
     model: Model
+    compared: Compared = field(repr=False)  # for the next run's ``reuse``
 
     @cached_property
     def pairs(self) -> tuple[ScoredPair, ...]:
@@ -155,6 +157,8 @@ def link(
     fit_u: bool | None = None,
     u_sample: int = 100_000,
     seed: int = 0,
+    reuse: Compared | None = None,
+    changed: Collection[Key] = (),
 ) -> LinkResult:
     """Link ``records`` (all of one entity type, keys unique) into clusters with stable golden ids.
 
@@ -167,6 +171,12 @@ def link(
     locations the non-matching candidates are neighbours (branches of one charity, groups sharing a postcode,
     same-named sites in one neighbourhood), which agree on postcode, sector, locality and name far more often than
     the random pairs ``u`` is first measured on; scored against random pairs, neighbours look like matches.
+
+    ``reuse`` (last run's ``LinkResult.compared``) makes the run incremental: pairs it compared whose records are
+    both unchanged (not in ``changed``, and among its keys) keep their comparison levels, only the other candidate
+    pairs are compared (``counts["compared_pairs"]``), and all are scored with its model instead of a refit. Pairs
+    between unchanged records whose levels depend on the whole batch (word rarity, numbers shared by many records)
+    keep last run's levels until the next full run.
     """
     entity = _entity(records)
     keys = [record.key for record in records]
@@ -194,8 +204,18 @@ def link(
     decided_rows = np.searchsorted(pair_codes, np.array([i * n + j for i, j in decided], dtype=np.int64))
     row_of = dict(zip(decided, decided_rows.tolist(), strict=True))
 
-    levels = compare(feats, (left, right), entity)
-    u = estimate_u(feats, entity, link_only=link_only, sample=u_sample, seed=seed)
+    if reuse is None:
+        levels = compare(feats, (left, right), entity)
+        compared_pairs = int(left.size)
+    else:
+        unchanged = np.ones(len(keys), dtype=bool)
+        unchanged[[index[key] for key in changed if key in index]] = False
+        known = set(reuse.keys)
+        unchanged[[i for i, key in enumerate(keys) if key not in known]] = False
+        found, levels = reuse.levels_for(index, unchanged, pair_codes, n)
+        fresh = np.flatnonzero(~found)
+        levels[fresh] = compare(feats, (left[fresh], right[fresh]), entity)
+        compared_pairs = int(fresh.size)
     rule_codes = hard_rule_codes(levels, entity)
     # Pairs a hard rule settles are left out of estimation: they are decided, and the model is for the rest.
     # (Kept in, the many different-house-number pairs make "same house number" look like proof of a match, when
@@ -207,9 +227,12 @@ def link(
     labelled = [(int(position[row_of[pair]]), same) for pair, same in decided.items()]
     refit_u = entity == "location" if fit_u is None else fit_u
     ruled_out = int(levels.shape[0] - open_index.size) if entity in PRIOR_COUNTS_RULED_OUT else 0
-    model = train(
-        levels[open_index], entity, u, labelled=labelled, label_weight=label_weight, fit_u=refit_u, ruled_out=ruled_out
-    )
+    if reuse is None:
+        u = estimate_u(feats, entity, link_only=link_only, sample=u_sample, seed=seed)
+        model = train(levels[open_index], entity, u, labelled=labelled, label_weight=label_weight, fit_u=refit_u,
+                      ruled_out=ruled_out)
+    else:
+        model = reuse.model
     weights = model.match_weights(levels)
     probabilities = 1 / (1 + np.exp2(-np.clip(weights, -60, 60)))
     band_codes = thresholds.codes(probabilities)
@@ -264,6 +287,7 @@ def link(
     counts = {
         "records": len(records),
         "candidate_pairs": int(left.size),
+        "compared_pairs": compared_pairs,
         "auto_merge": int((band_codes == 0).sum()),
         "review": int((band_codes == 1).sum()),
         "keep_apart": int((band_codes == 2).sum()),
@@ -272,9 +296,9 @@ def link(
         "decisions_unknown": unknown,
         "decision_conflicts": clustering.conflicts,
         "clusters": len(set(clustering.clusters.values())),
-        "em_iterations": model.iterations,
+        "em_iterations": model.iterations if reuse is None else 0,  # 0: the reused model was not refitted
     }
-    return LinkResult(clustering.clusters, pairs, counts, stats, model)
+    return LinkResult(clustering.clusters, pairs, counts, stats, model, Compared(keys, left, right, levels, model))
 
 
 def _entity(records: Sequence[LinkRecord]) -> Entity:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -54,6 +54,19 @@ class LinkageMember(Base):
         ForeignKey("staged_record.id", ondelete="SET NULL"), index=True)
     harvest_run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_run.id", ondelete="SET NULL"))
     linkage_run_id: Mapped[int | None] = mapped_column(ForeignKey("linkage_run.id", ondelete="SET NULL"))
+
+
+class LinkageCompared(Base):
+    """What the last run that scored an entity compared (``app.linkage.reuse.Compared``: its candidate pairs with
+    their comparison levels and the fitted model), so the next run compares again only pairs touching a changed
+    record. One row per entity, replaced by each run that scores it: the next run needs only the latest."""
+
+    __tablename__ = "linkage_compared"
+
+    entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    linkage_run_id: Mapped[int | None] = mapped_column(ForeignKey("linkage_run.id", ondelete="SET NULL"))
+    settings: Mapped[str] = mapped_column(Text)  # ``LinkageOptions.describe()`` of that run: others mean a full run
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class LinkageGolden(Base):

@@ -10,9 +10,12 @@ each side: they train the model and bind clustering until either side's compared
 Incremental: a run first fingerprints its inputs (staged records' hashes and states, decisions, overrides and
 settings); when nothing changed since the last run it stops there. Otherwise each entity is scored again only if
 what it compares changed (a digest of every record's compared fields and the decisions about it): a harvest that
-changed descriptions or opening times re-scores nothing and only republishes. When an entity is scored again, all
-its records are (``link`` is a whole-batch function: EM fits the model to the batch). Only the golden records whose
-content changed, or whose members were harvested again since the last run, are published again.
+changed descriptions or opening times re-scores nothing and only republishes. When an entity is scored again and
+few of its records changed (at most ``incremental_share`` of them: new, or compared fields changed), only the
+candidate pairs touching a changed record are compared; every other pair keeps the levels the last run compared
+(``LinkageCompared``) and all are scored with the last run's model, then clustered as a whole (``link(reuse=...)``).
+More changes, other settings, or ``force`` refit the model on all pairs. Only the golden records whose content
+changed, or whose members were harvested again since the last run, are published again.
 """
 
 from __future__ import annotations
@@ -38,8 +41,10 @@ from app.linkage import (
     link,
     pairwise_scores,
 )
+from app.linkage.reuse import Compared
 from app.linkage.survivorship import parse_trust
 from app.models.linkage import (
+    LinkageCompared,
     LinkageDecision,
     LinkageMember,
     LinkageOverride,
@@ -60,6 +65,7 @@ class LinkageOptions:
     thresholds: Thresholds = field(default_factory=Thresholds)
     trust: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     max_block: int = 100
+    incremental_share: float = 0.1  # link incrementally while at most this share of an entity's records changed
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkageOptions:
@@ -69,7 +75,10 @@ class LinkageOptions:
             raise LinkageError(f"WAYMARK_LINKAGE_AUTO_MERGE / WAYMARK_LINKAGE_REVIEW (percent): {exc}") from None
         if settings.linkage_max_block < 2:
             raise LinkageError("WAYMARK_LINKAGE_MAX_BLOCK must be at least 2")
-        return cls(thresholds, parse_trust(settings.linkage_trust), settings.linkage_max_block)
+        if not 0 <= settings.linkage_incremental_share <= 100:
+            raise LinkageError("WAYMARK_LINKAGE_INCREMENTAL_SHARE must be a percentage from 0 to 100")
+        return cls(thresholds, parse_trust(settings.linkage_trust), settings.linkage_max_block,
+                   settings.linkage_incremental_share / 100)
 
     def describe(self) -> str:
         return repr((self.thresholds, sorted(self.trust.items()), self.max_block))
@@ -81,7 +90,9 @@ def _utcnow() -> datetime.datetime:
 
 def run_linkage(session: Session, options: LinkageOptions | None = None, *, force: bool = False,
                 clock: Callable[[], datetime.datetime] = _utcnow) -> dict[str, Any]:
-    """Link everything staged and publish the golden records; flushes, never commits. Returns the run summary."""
+    """Link everything staged and publish the golden records; flushes, never commits. Returns the run summary.
+
+    ``force`` links every entity again from scratch (refitting the model), even if nothing changed."""
     options = options or LinkageOptions()
     started, wall, cpu = clock(), time.perf_counter(), time.process_time()
     fingerprint = _fingerprint(session, options)
@@ -102,7 +113,8 @@ def run_linkage(session: Session, options: LinkageOptions | None = None, *, forc
     counts: dict[str, Any] = {"refreshed_staged": len(refreshed)}
     for entity in ENTITIES:
         step = time.perf_counter()
-        clusters[entity], counts[entity] = _link_entity(session, run, linked, rows, entity, clusters, options)
+        clusters[entity], counts[entity] = _link_entity(session, run, linked, rows, entity, clusters, options,
+                                                                force=force)
         run.timings = {**run.timings, entity: round(time.perf_counter() - step, 3)}
     counts["rescored"] = sum(counts[entity]["rescored"] for entity in ENTITIES)
     step = time.perf_counter()
@@ -161,35 +173,63 @@ def _overrides(session: Session) -> dict[str, dict[str, Any]]:
 
 
 def _link_entity(session: Session, run: LinkageRun, last: LinkageRun | None, rows: Rows, entity: Entity,
-                 clusters: Mapping[Entity, Mapping[Key, str]], options: LinkageOptions
+                 clusters: Mapping[Entity, Mapping[Key, str]], options: LinkageOptions, *, force: bool = False
                  ) -> tuple[dict[Key, str], dict[str, Any]]:
-    """Link one entity, or keep the last run's clusters when nothing it compares (or any decision) changed."""
+    """Link one entity (incrementally when few records changed), or keep the last run's clusters when nothing it
+    compares (or any decision) changed."""
     records = link_records(rows, entity, clusters)
     hashes = {record.key: fields_hash(record) for record in records}
-    stored = {(m.source, m.external_id): m.golden_id for m in session.execute(
-        select(LinkageMember.source, LinkageMember.external_id, LinkageMember.golden_id)
-        .where(LinkageMember.entity == entity))}
+    members = session.execute(select(LinkageMember.source, LinkageMember.external_id, LinkageMember.golden_id,
+                                     LinkageMember.fields_hash).where(LinkageMember.entity == entity)).all()
+    stored = {(m.source, m.external_id): m.golden_id for m in members}
     decisions, stale = _decisions(session, entity, hashes)
     digest = _input_digest(options, hashes, decisions)
     before = (last.counts.get(entity) or {}) if last is not None else {}
-    if before.get("input_digest") == digest and stored.keys() == hashes.keys():
+    if before.get("input_digest") == digest and stored.keys() == hashes.keys() and not force:
         # what this entity compares, and every answer about it, is as the last run saw it: same clusters
         _store_members(session, run, rows, entity, stored, hashes)
         return stored, {**before, "rescored": 0, "reused_from_run": last.id if last is not None else None}
     # oldest first (rows are ordered by first seen): a merged cluster keeps its oldest member's id
     previous = {key: stored.get(key, key[1]) for key in rows[entity]}
+    last_hashes = {(m.source, m.external_id): m.fields_hash for m in members}
+    changed = {key for key, value in hashes.items() if last_hashes.get(key) != value}
+    gone = len(last_hashes.keys() - hashes.keys())
+    reuse = None if force else _reusable(session, entity, options, len(changed) + gone, len(records))
     result = link(records, decisions=decisions, previous=previous, thresholds=options.thresholds,
-                  max_block=options.max_block)
+                  max_block=options.max_block, reuse=reuse, changed=changed)
+    _store_compared(session, run, entity, options, result.compared)
     queue = result.review_queue()
     clusters_of = _singletons_keep_their_ids(result.clusters)
     _store_members(session, run, rows, entity, clusters_of, hashes)
     _store_queue(session, run, rows, entity, queue, hashes)
     counts = {**result.counts, "review_waiting": len(queue), "decisions_outdated": stale,
-              "input_digest": digest, "rescored": len(records),
+              "input_digest": digest, "rescored": len(records) if reuse is None else len(changed),
+              "incremental": reuse is not None, "changed_records": len(changed),
               "golden_records": len(set(clusters_of.values())),
               "blocking": {"keys": result.blocking.keys, "blocks": result.blocking.blocks,
                            "skipped_blocks": result.blocking.skipped_blocks}}
     return clusters_of, counts
+
+
+def _reusable(session: Session, entity: Entity, options: LinkageOptions, changes: int, records: int
+              ) -> Compared | None:
+    """What the last run compared for ``entity``, if this run may link incrementally from it: same settings, and
+    at most ``options.incremental_share`` of the records new, changed or gone."""
+    if changes > options.incremental_share * records:
+        return None
+    stored = session.get(LinkageCompared, entity)
+    if stored is None or stored.settings != options.describe():
+        return None
+    return Compared.from_bytes(stored.data, entity)
+
+
+def _store_compared(session: Session, run: LinkageRun, entity: Entity, options: LinkageOptions,
+                    compared: Compared) -> None:
+    stored = session.get(LinkageCompared, entity)
+    if stored is None:
+        stored = LinkageCompared(entity=entity)
+        session.add(stored)
+    stored.linkage_run_id, stored.settings, stored.data = run.id, options.describe(), compared.to_bytes()
 
 
 def _input_digest(options: LinkageOptions, hashes: Mapping[Key, str], decisions: Iterable[Decision]) -> str:
