@@ -298,7 +298,9 @@ def link(
         "clusters": len(set(clustering.clusters.values())),
         "em_iterations": model.iterations if reuse is None else 0,  # 0: the reused model was not refitted
     }
-    return LinkResult(clustering.clusters, pairs, counts, stats, model, Compared(keys, left, right, levels, model))
+    drift = 0 if reuse is None else reuse.drift + len(set(changed) | (set(reuse.keys) ^ set(keys)))
+    compared = Compared(keys, left, right, levels, model, drift)
+    return LinkResult(clustering.clusters, pairs, counts, stats, model, compared)
 
 
 def _entity(records: Sequence[LinkRecord]) -> Entity:

@@ -22,13 +22,15 @@ from app.linkage.scoring import ENTITY_FIELDS, Levels, Model
 
 @dataclass(frozen=True)
 class Compared:
-    """Candidate pairs ``left``/``right`` (indices into ``keys``, left < right), their levels, and the model."""
+    """Candidate pairs ``left``/``right`` (indices into ``keys``, left < right), their levels, and the model;
+    ``drift``: how many records were new, changed or gone in incremental runs since the model was fitted."""
 
     keys: Sequence[Key]
     left: npt.NDArray[np.int64]
     right: npt.NDArray[np.int64]
     levels: Levels
     model: Model
+    drift: int = 0
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
@@ -44,6 +46,7 @@ class Compared:
             m=np.concatenate(self.model.m),
             u=np.concatenate(self.model.u),
             prior=np.array([self.model.prior]),
+            drift=np.array([self.drift]),
         )
         return zlib.compress(buffer.getvalue(), 1)
 
@@ -60,7 +63,8 @@ class Compared:
                       float(stored["prior"][0]))
         keys = list(zip(stored["sources"].tolist(), stored["ids"].tolist(), strict=True))
         left = np.cumsum(stored["left"], dtype=np.int64)
-        return cls(keys, left, stored["right"].astype(np.int64), np.ascontiguousarray(stored["levels"].T), model)
+        return cls(keys, left, stored["right"].astype(np.int64), np.ascontiguousarray(stored["levels"].T), model,
+                   int(stored["drift"][0]))
 
     def levels_for(self, index: dict[Key, int], unchanged: npt.NDArray[np.bool_], codes: npt.NDArray[np.int64],
                    n: int) -> tuple[npt.NDArray[np.bool_], Levels]:

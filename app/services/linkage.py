@@ -214,13 +214,15 @@ def _link_entity(session: Session, run: LinkageRun, last: LinkageRun | None, row
 def _reusable(session: Session, entity: Entity, options: LinkageOptions, changes: int, records: int
               ) -> Compared | None:
     """What the last run compared for ``entity``, if this run may link incrementally from it: same settings, and
-    at most ``options.incremental_share`` of the records new, changed or gone."""
-    if changes > options.incremental_share * records:
+    at most ``options.incremental_share`` of the records new, changed or gone since its model was fitted."""
+    limit = options.incremental_share * records
+    if changes > limit:
         return None
     stored = session.get(LinkageCompared, entity)
     if stored is None or stored.settings != options.describe():
         return None
-    return Compared.from_bytes(stored.data, entity)
+    compared = Compared.from_bytes(stored.data, entity)
+    return compared if compared is not None and compared.drift + changes <= limit else None
 
 
 def _store_compared(session: Session, run: LinkageRun, entity: Entity, options: LinkageOptions,

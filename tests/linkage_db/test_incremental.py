@@ -99,3 +99,14 @@ def test_many_changes_refit_on_all_pairs(demo_app: Flask, session: Session) -> N
     strict = dataclasses.replace(_options(demo_app), incremental_share=0.0)  # one changed record is too many
     counts = linkage.run_linkage(session, strict)["counts"]["service"]
     assert counts["incremental"] is False and counts["compared_pairs"] == counts["candidate_pairs"]
+
+
+def test_small_changes_adding_up_since_the_fit_refit_on_all_pairs(demo_app: Flask, session: Session) -> None:
+    linkage.run_linkage(session, _options(demo_app))
+    copies = _copies("Carers Support Group (Armley)")
+    records = linkage.run_linkage(session, _options(demo_app), force=True)["counts"]["service"]["records"]
+    loose = dataclasses.replace(_options(demo_app), incremental_share=1.5 / records)  # one change at a time
+    _rename(session, "leeds-cvs", copies["leeds-cvs"], "Armley Carers Coffee Club")
+    assert linkage.run_linkage(session, loose)["counts"]["service"]["incremental"] is True
+    _rename(session, "leeds-cvs", copies["leeds-cvs"], "Armley Carers Tea Club")
+    assert linkage.run_linkage(session, loose)["counts"]["service"]["incremental"] is False
