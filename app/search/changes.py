@@ -9,26 +9,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 _KEY = "waymark_changed_rows"
-Follower = Callable[[Session, dict[str, set[str]]], None]
+Follower = Callable[[Session, dict[str, set[str]], Any], None]
 _followers: list[Follower] = []
 
 
 def follow_with(follower: Follower) -> Follower:
-    """Register ``follower(session, changed)`` to be called by ``settle`` (``app.search.sync`` does)."""
+    """Register ``follower(session, changed, published)`` to be called by ``settle`` (``app.search.sync`` does)."""
     _followers.append(follower)
     return follower
 
 
-def settle(session: Session) -> None:
-    """Hand the rows changed so far to the followers (called at the end of each publish)."""
+def settle(session: Session, published: Any = None) -> None:
+    """Hand the rows changed so far to the followers (called at the end of each publish), with
+    the rows just written if the caller has them (``app.search.published.PublishedRows``)."""
     if _followers and session.info.get(_KEY):
         changed = take(session)
         for follower in _followers:
-            follower(session, changed)
+            follower(session, changed, published)
 
 
 def note(session: Session, table: str, ids: Iterable[str]) -> None:

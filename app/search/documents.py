@@ -42,6 +42,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, Text, or_, select, type_coerce
@@ -63,8 +64,10 @@ from app.models.hsds import (
 )
 from app.search.backend import EVERYWHERE, SearchDocument
 from app.search.opening import OpenInterval, intervals
+from app.search.published import PublishedRows
 from app.search.text import analyse
 from app.services.publish import among
+from schema.flatten import OwnedKey
 
 BATCH = 500  # services per round of selects (well under every database's bound-parameter limit)
 _FREE = re.compile(r"\b(free|no charge|no cost|without charge)\b", re.IGNORECASE)
@@ -79,11 +82,18 @@ _SCHEDULE_COLUMNS = (Schedule.service_id, Schedule.service_at_location_id, Sched
                          Schedule.opens_at, Schedule.closes_at, Schedule.valid_from, Schedule.valid_to,
                          Schedule.until, Schedule.dtstart)),
                      Schedule.interval, Schedule.attending_type)
+_SCHEDULE_NAMES = tuple(select(*_SCHEDULE_COLUMNS).selected_columns.keys())
+_SERVICE_COLUMNS = (Service.name, Service.alternate_name, Service.description, Service.url,
+                    Service.eligibility_description, Service.fees_description, Service.fees, Service.minimum_age,
+                    Service.maximum_age, Service.organization_id, Service.last_modified)
+_LOCATION_COLUMNS = (Location.name, Location.location_type, Location.latitude, Location.longitude)
 
 
-def documents_for(session: Session, service_ids: Iterable[str]) -> list[SearchDocument]:
+def documents_for(session: Session, service_ids: Iterable[str],
+                  published: PublishedRows | None = None) -> list[SearchDocument]:
     """The documents of these services as the golden tables hold them now (none for an id
-    that is not a service any more)."""
+    that is not a service any more). What ``published`` (the rows a publish has just written)
+    settles is taken from it rather than read back."""
     ids = list(dict.fromkeys(service_ids))
     out: list[SearchDocument] = []
     if not ids:
@@ -91,7 +101,7 @@ def documents_for(session: Session, service_ids: Iterable[str]) -> list[SearchDo
     session.flush()  # the selects below go to the connection, past the session's autoflush
     connection = session.connection()
     for start in range(0, len(ids), BATCH):
-        out.extend(_Batch(connection, ids[start:start + BATCH]).documents())
+        out.extend(_Batch(connection, ids[start:start + BATCH], published).documents())
     return out
 
 
@@ -147,21 +157,16 @@ class _Batch:
     columns, not entities, and the ORM's statement compilation and row loading cost more
     than the database's own work (a quarter of indexing a harvest)."""
 
-    def __init__(self, connection: Connection, ids: Sequence[str]):
+    def __init__(self, connection: Connection, ids: Sequence[str], published: PublishedRows | None = None):
         self.connection = connection
         self.dialect = connection.dialect
-        self.services = connection.execute(
-            select(Service.id, Service.name, Service.alternate_name, Service.description, Service.url,
-                   Service.eligibility_description, Service.fees_description, Service.fees, Service.minimum_age,
-                   Service.maximum_age, Service.organization_id, Service.last_modified,
-                   Organization.name.label("organization_name"))
-            .outerjoin(Organization, Organization.id == Service.organization_id)
-            .where(self._in(Service.id, ids))).all()
+        self.published = published or PublishedRows()
+        self.services = self._read_services(ids)
         self.ids = [row.id for row in self.services]
         self.id_set = set(self.ids)
-        self.sals = connection.execute(
-            select(ServiceAtLocation.id, ServiceAtLocation.service_id, ServiceAtLocation.location_id)
-            .where(self._in(ServiceAtLocation.service_id, self.ids)).order_by(ServiceAtLocation.id)).all()
+        self.sals = sorted(self._children(
+            [(("service_at_location", "service_id", "service"), ServiceAtLocation.service_id, self.ids)],
+            (ServiceAtLocation.service_id, ServiceAtLocation.location_id)), key=lambda row: row.id)
         self.sal_ids = {row.id for row in self.sals}
         self.places = self._places({row.location_id for row in self.sals})
         self._read_phones()
@@ -169,11 +174,59 @@ class _Batch:
         self._read_languages()
         self.free = self._free()
         self.coverage = self._coverage()
-        self.terms = _Terms(connection, self.ids)
+        self.terms = _Terms(connection, self.ids, self.published)
         self._names: dict[str | None, list[str]] = {}
 
     def _in(self, column: Any, values: Iterable[Any]) -> Any:
         return among(column, values, self.dialect)
+
+    def _children(self, links: Sequence[tuple[OwnedKey, Any, Iterable[str]]], columns: Sequence[Any],
+                  *conditions: Any) -> list[Any]:
+        """The rows (id and ``columns``) of one child table linked to given parents, each
+        (key, link column, parent ids) of ``links``: from the batch where it settles them, the
+        rest in one select (with ``conditions``)."""
+        names = [column.key for column in columns]
+        rows: dict[str, Any] = {}
+        unsettled_links = []
+        for key, link, parent_ids in links:
+            found, unsettled = self.published.children(key, parent_ids, names)
+            rows.update((row["id"], SimpleNamespace(**row)) for row in found)
+            if unsettled:
+                unsettled_links.append(self._in(link, sorted(unsettled)))
+        if unsettled_links:
+            table = columns[0].class_
+            rows.update((row.id, row) for row in self.connection.execute(
+                select(table.id, *columns).where(or_(*unsettled_links), *conditions)))
+        return [rows[row_id] for row_id in sorted(rows)]
+
+    def _read_services(self, ids: Sequence[str]) -> list[Any]:
+        """Service rows with their organisation's name."""
+        services: list[dict[str, Any]] = []
+        unsettled: list[str] = []
+        names = [column.key for column in _SERVICE_COLUMNS]
+        for service_id in ids:
+            row = self.published.row("service", service_id, names)
+            if row is None:
+                unsettled.append(service_id)
+            else:
+                services.append(row)
+        organizations: dict[str, Any] = {}
+        for organization_id in {row["organization_id"] for row in services} - {None}:
+            organization = self.published.row("organization", organization_id, ("name",))
+            if organization is not None:
+                organizations[organization_id] = organization["name"]
+        wanted = {row["organization_id"] for row in services} - organizations.keys() - {None}
+        if wanted:
+            organizations.update(self.connection.execute(
+                select(Organization.id, Organization.name).where(self._in(Organization.id, wanted))).tuples().all())
+        out: list[Any] = [SimpleNamespace(**row, organization_name=organizations.get(row["organization_id"]))
+                          for row in services]
+        if unsettled:
+            out.extend(self.connection.execute(
+                select(Service.id, *_SERVICE_COLUMNS, Organization.name.label("organization_name"))
+                .outerjoin(Organization, Organization.id == Service.organization_id)
+                .where(self._in(Service.id, unsettled))))
+        return out
 
     def _analysed_name(self, name: str | None) -> list[str]:
         """Organisation, term and location names repeat across a batch: analyse each once."""
@@ -185,33 +238,44 @@ class _Batch:
     def _places(self, location_ids: set[str]) -> dict[str, _Place]:
         if not location_ids:
             return {}
+        rows: list[Any] = []
+        unsettled: list[str] = []
+        names = [column.key for column in _LOCATION_COLUMNS]
+        for location_id in location_ids:
+            row = self.published.row("location", location_id, names)
+            if row is None:
+                unsettled.append(location_id)
+            else:
+                rows.append(SimpleNamespace(**row))
+        if unsettled:
+            rows.extend(self.connection.execute(
+                select(Location.id, *_LOCATION_COLUMNS).where(self._in(Location.id, unsettled))))
         places = {row.id: _Place(row.id, row.name, row.location_type or "", row.latitude, row.longitude)
-                  for row in self.connection.execute(
-                      select(Location.id, Location.name, Location.location_type, Location.latitude,
-                             Location.longitude).where(self._in(Location.id, location_ids)))}
-        for location_id in self.connection.scalars(
-                select(Address.location_id).distinct()
-                .where(self._in(Address.location_id, location_ids), Address.address_type == "physical")):
-            places[location_id].physical_address = True
+                  for row in rows}
+        for row in self._children([(("address", "location_id", "location"), Address.location_id, list(places))],
+                                  (Address.location_id, Address.address_type), Address.address_type == "physical"):
+            if row.address_type == "physical":
+                places[row.location_id].physical_address = True
         return places
 
     def _read_phones(self) -> None:
-        rows = self.connection.execute(
-            select(Phone.id, Phone.service_id, Phone.service_at_location_id)
-            .where(or_(self._in(Phone.service_id, self.ids),
-                       self._in(Phone.service_at_location_id, self.sal_ids)))).all()
+        rows = self._children([(("phone", "service_id", "service"), Phone.service_id, self.ids),
+                               (("phone", "service_at_location_id", "service_at_location"),
+                                Phone.service_at_location_id, self.sal_ids)],
+                              (Phone.service_id, Phone.service_at_location_id))
         self.phoned_services = {row.service_id for row in rows if row.service_id}
         self.phoned_sals = {row.service_at_location_id for row in rows if row.service_at_location_id}
         self.phone_owner = {row.id: (row.service_id, row.service_at_location_id) for row in rows}
 
     def _read_schedules(self) -> None:
         self.schedules: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        result = self.connection.execute(select(*_SCHEDULE_COLUMNS).where(or_(
-            self._in(Schedule.service_id, self.ids), self._in(Schedule.service_at_location_id, self.sal_ids),
-            self._in(Schedule.location_id, list(self.places)))))
-        keys = list(result.keys())
-        for row in result:
-            schedule = dict(zip(keys, row, strict=True))  # (Row._mapping costs more than the rest)
+        rows = self._children([(("schedule", "service_id", "service"), Schedule.service_id, self.ids),
+                               (("schedule", "service_at_location_id", "service_at_location"),
+                                Schedule.service_at_location_id, self.sal_ids),
+                               (("schedule", "location_id", "location"), Schedule.location_id, list(self.places))],
+                              _SCHEDULE_COLUMNS)
+        for row in rows:
+            schedule = {name: getattr(row, name) for name in _SCHEDULE_NAMES}
             # A schedule names one owner; if it names several, the most specific one owns it.
             if row.service_at_location_id in self.sal_ids:
                 self.schedules["sal", row.service_at_location_id].append(schedule)
@@ -222,10 +286,11 @@ class _Batch:
 
     def _read_languages(self) -> None:
         self.languages: dict[str, set[str]] = defaultdict(set)  # service id or "sal:<id>" -> names
-        rows = self.connection.execute(
-            select(Language.service_id, Language.location_id, Language.phone_id, Language.code, Language.name)
-            .where(or_(self._in(Language.service_id, self.ids), self._in(Language.location_id, list(self.places)),
-                       self._in(Language.phone_id, list(self.phone_owner))))).all()
+        rows = self._children([(("language", "service_id", "service"), Language.service_id, self.ids),
+                               (("language", "location_id", "location"), Language.location_id, list(self.places)),
+                               (("language", "phone_id", "phone"), Language.phone_id, list(self.phone_owner))],
+                              (Language.service_id, Language.location_id, Language.phone_id, Language.code,
+                               Language.name))
         for row in rows:
             values = {value.strip().lower() for value in (row.code, row.name) if value and value.strip()}
             if row.service_id in self.id_set:
@@ -240,9 +305,9 @@ class _Batch:
 
     def _free(self) -> set[str]:
         options: dict[str, list[Any]] = defaultdict(list)
-        for row in self.connection.execute(
-                select(CostOption.service_id, CostOption.amount, CostOption.option, CostOption.amount_description)
-                .where(self._in(CostOption.service_id, self.ids))):
+        for row in self._children([(("cost_option", "service_id", "service"), CostOption.service_id, self.ids)],
+                                  (CostOption.service_id, CostOption.amount, CostOption.option,
+                                   CostOption.amount_description)):
             options[row.service_id].append(row)
         free = set()
         for service in self.services:
@@ -259,12 +324,12 @@ class _Batch:
 
         codes: dict[str, set[str]] = defaultdict(set)
         shapes: dict[str, list[str]] = defaultdict(list)
-        result = self.connection.execute(
-            select(ServiceArea.service_id, ServiceArea.name, ServiceArea.description, ServiceArea.extent,
-                   ServiceArea.extent_type, ServiceArea.uri).where(self._in(ServiceArea.service_id, self.ids)))
-        keys = list(result.keys())
-        for row in result:
-            found_codes, found_shapes = service_area_coverage(dict(zip(keys, row, strict=True)))
+        columns = (ServiceArea.service_id, ServiceArea.name, ServiceArea.description, ServiceArea.extent,
+                   ServiceArea.extent_type, ServiceArea.uri)
+        for row in self._children([(("service_area", "service_id", "service"), ServiceArea.service_id, self.ids)],
+                                  columns):
+            found_codes, found_shapes = service_area_coverage({column.key: getattr(row, column.key)
+                                                               for column in columns})
             codes[row.service_id] |= found_codes
             shapes[row.service_id].extend(found_shapes)
         return {service_id: (frozenset(codes[service_id]), tuple(dict.fromkeys(shapes[service_id])))
@@ -340,23 +405,35 @@ class _Terms:
     """The taxonomy terms of a batch of services, with every ancestor: one select for the
     attributes, then one per level of the hierarchy still unknown."""
 
-    def __init__(self, connection: Connection, service_ids: Sequence[str]):
+    def __init__(self, connection: Connection, service_ids: Sequence[str], published: PublishedRows):
         self.direct: dict[str, set[str]] = defaultdict(set)
-        # link_entity is checked here, not in the WHERE: given both, PostgreSQL with the statistics
-        # of a table a harvest is filling can pick the link_entity index and filter every attribute.
-        for row in connection.execute(
+        found, unsettled = published.children(("attribute", "link_id", "service"), service_ids,
+                                               ("link_id", "taxonomy_term_id", "link_entity"))
+        rows: list[Any] = [SimpleNamespace(**row) for row in found]
+        if unsettled:
+            # link_entity is checked here, not in the WHERE: given both, PostgreSQL with the statistics
+            # of a table a harvest is filling can pick the link_entity index and filter every attribute.
+            rows.extend(connection.execute(
                 select(Attribute.link_id, Attribute.taxonomy_term_id, Attribute.link_entity)
-                .where(among(Attribute.link_id, service_ids, connection.dialect))):
+                .where(among(Attribute.link_id, sorted(unsettled), connection.dialect))))
+        for row in rows:
             if row.link_entity == "service":
                 self.direct[row.link_id].add(row.taxonomy_term_id)
         self.terms: dict[str, Any] = {}
         wanted = {term for terms in self.direct.values() for term in terms}
         while wanted:
-            rows = connection.execute(
-                select(TaxonomyTerm.id, TaxonomyTerm.name, TaxonomyTerm.parent_id, TaxonomyTerm.taxonomy_id)
-                .where(among(TaxonomyTerm.id, wanted, connection.dialect))).all()
-            self.terms.update((row.id, row) for row in rows)
-            wanted = {row.parent_id for row in rows if row.parent_id and row.parent_id not in self.terms}
+            level: list[Any] = []
+            for term_id in wanted:
+                row = published.row("taxonomy_term", term_id, ("name", "parent_id", "taxonomy_id"))
+                if row is not None:
+                    level.append(SimpleNamespace(**row))
+            unread = wanted - {row.id for row in level}
+            if unread:
+                level.extend(connection.execute(
+                    select(TaxonomyTerm.id, TaxonomyTerm.name, TaxonomyTerm.parent_id, TaxonomyTerm.taxonomy_id)
+                    .where(among(TaxonomyTerm.id, unread, connection.dialect))))
+            self.terms.update((row.id, row) for row in level)
+            wanted = {row.parent_id for row in level if row.parent_id and row.parent_id not in self.terms}
 
     def of(self, service_id: str) -> tuple[frozenset[str], frozenset[str], list[str]]:
         """(term ids, taxonomy ids, term names) of a service, ancestors included."""

@@ -48,6 +48,7 @@ from app.models.hsds import (
 from app.search import backend_of, changes
 from app.search.backend import SearchBackend, SearchDocument
 from app.search.documents import all_documents, documents_for
+from app.search.published import PublishedRows
 
 CHUNK = 500  # ids per IN list
 log = logging.getLogger(__name__)
@@ -60,14 +61,15 @@ _OWNED_BY_SERVICE: dict[str, tuple[Any, Any]] = {
 }
 
 
-def follow(session: Session, changed: dict[str, set[str]]) -> None:
-    """Re-index the services ``changed`` rows affect (registered with ``changes.follow_with``)."""
+def follow(session: Session, changed: dict[str, set[str]], published: PublishedRows | None = None) -> None:
+    """Re-index the services ``changed`` rows affect (registered with ``changes.follow_with``),
+    their documents built from the rows ``published`` has just written where those settle them."""
     service_ids = affected_services(session, changed)
     if not service_ids:
         return
     ordered = sorted(service_ids)
     backend = backend_of(session)
-    documents = documents_for(session, ordered)
+    documents = documents_for(session, ordered, published)
     if getattr(backend, "transactional", True):
         backend.replace(session, ordered, documents)
         return

@@ -45,6 +45,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.models import Base
 from app.search import changes
+from app.search.published import PublishedRows
 from app.services.compile import table_of
 from schema.flatten import INDEPENDENT, Flattened, prepare
 from schema.flatten import RecordError as RecordError  # (the error of publish, for its callers)
@@ -131,7 +132,7 @@ def write_prepared(session: Session, out: Flattened, written: Written | None = N
         if _detach_stale(session, table_of(child), column, parents, result) and written is not None:
             written.forget()
     session.flush()
-    changes.settle(session)
+    changes.settle(session, PublishedRows(out, existed))
     return result
 
 
