@@ -42,7 +42,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, Text, or_, select, type_coerce
@@ -190,7 +189,7 @@ class _Batch:
         unsettled_links = []
         for key, link, parent_ids in links:
             found, unsettled = self.published.children(key, parent_ids, names)
-            rows.update((row["id"], SimpleNamespace(**row)) for row in found)
+            rows.update((row.id, row) for row in found)
             if unsettled:
                 unsettled_links.append(self._in(link, sorted(unsettled)))
         if unsettled_links:
@@ -201,32 +200,24 @@ class _Batch:
 
     def _read_services(self, ids: Sequence[str]) -> list[Any]:
         """Service rows with their organisation's name."""
-        services: list[dict[str, Any]] = []
-        unsettled: list[str] = []
-        names = [column.key for column in _SERVICE_COLUMNS]
-        for service_id in ids:
-            row = self.published.row("service", service_id, names)
-            if row is None:
-                unsettled.append(service_id)
-            else:
-                services.append(row)
+        services, unsettled = self.published.rows_of("service", ids, [column.key for column in _SERVICE_COLUMNS])
         organizations: dict[str, Any] = {}
-        for organization_id in {row["organization_id"] for row in services} - {None}:
+        for organization_id in {row.organization_id for row in services} - {None}:
             organization = self.published.row("organization", organization_id, ("name",))
             if organization is not None:
-                organizations[organization_id] = organization["name"]
-        wanted = {row["organization_id"] for row in services} - organizations.keys() - {None}
+                organizations[organization_id] = organization.name
+        wanted = {row.organization_id for row in services} - organizations.keys() - {None}
         if wanted:
             organizations.update(self.connection.execute(
                 select(Organization.id, Organization.name).where(self._in(Organization.id, wanted))).tuples().all())
-        out: list[Any] = [SimpleNamespace(**row, organization_name=organizations.get(row["organization_id"]))
-                          for row in services]
+        for row in services:
+            row.organization_name = organizations.get(row.organization_id)
         if unsettled:
-            out.extend(self.connection.execute(
+            services.extend(self.connection.execute(
                 select(Service.id, *_SERVICE_COLUMNS, Organization.name.label("organization_name"))
                 .outerjoin(Organization, Organization.id == Service.organization_id)
                 .where(self._in(Service.id, unsettled))))
-        return out
+        return services
 
     def _analysed_name(self, name: str | None) -> list[str]:
         """Organisation, term and location names repeat across a batch: analyse each once."""
@@ -238,15 +229,7 @@ class _Batch:
     def _places(self, location_ids: set[str]) -> dict[str, _Place]:
         if not location_ids:
             return {}
-        rows: list[Any] = []
-        unsettled: list[str] = []
-        names = [column.key for column in _LOCATION_COLUMNS]
-        for location_id in location_ids:
-            row = self.published.row("location", location_id, names)
-            if row is None:
-                unsettled.append(location_id)
-            else:
-                rows.append(SimpleNamespace(**row))
+        rows, unsettled = self.published.rows_of("location", location_ids, [column.key for column in _LOCATION_COLUMNS])
         if unsettled:
             rows.extend(self.connection.execute(
                 select(Location.id, *_LOCATION_COLUMNS).where(self._in(Location.id, unsettled))))
@@ -409,7 +392,7 @@ class _Terms:
         self.direct: dict[str, set[str]] = defaultdict(set)
         found, unsettled = published.children(("attribute", "link_id", "service"), service_ids,
                                                ("link_id", "taxonomy_term_id", "link_entity"))
-        rows: list[Any] = [SimpleNamespace(**row) for row in found]
+        rows: list[Any] = list(found)
         if unsettled:
             # link_entity is checked here, not in the WHERE: given both, PostgreSQL with the statistics
             # of a table a harvest is filling can pick the link_entity index and filter every attribute.
@@ -422,12 +405,7 @@ class _Terms:
         self.terms: dict[str, Any] = {}
         wanted = {term for terms in self.direct.values() for term in terms}
         while wanted:
-            level: list[Any] = []
-            for term_id in wanted:
-                row = published.row("taxonomy_term", term_id, ("name", "parent_id", "taxonomy_id"))
-                if row is not None:
-                    level.append(SimpleNamespace(**row))
-            unread = wanted - {row.id for row in level}
+            level, unread = published.rows_of("taxonomy_term", wanted, ("name", "parent_id", "taxonomy_id"))
             if unread:
                 level.extend(connection.execute(
                     select(TaxonomyTerm.id, TaxonomyTerm.name, TaxonomyTerm.parent_id, TaxonomyTerm.taxonomy_id)

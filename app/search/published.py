@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from schema.flatten import Flattened, OwnedKey
@@ -35,19 +36,36 @@ class PublishedRows:
                 self._claimed[key].update(ids)
         self._by_link: dict[tuple[str, str], dict[Any, list[Row]]] = {}
 
-    def row(self, table: str, row_id: str, columns: Sequence[str]) -> Row | None:
-        """``columns`` of a row as the database now holds them, if the batch settles them all."""
-        row = self.rows.get(table, {}).get(row_id)
+    def row(self, table: str, row_id: str, columns: Sequence[str]) -> SimpleNamespace | None:
+        """A row (its fields as attributes, ``columns`` among them) as the database now holds it, if
+        the batch settles those columns: it inserted the row (a field left out is NULL) or gives them all."""
+        rows = self.rows.get(table)
+        row = None if rows is None else rows.get(row_id)
         if row is None:
             return None
-        if row_id not in self.existed.get(table, ()):
-            return {"id": row_id, **{column: row.get(column) for column in columns}}
-        if all(column in row for column in columns):
-            return {"id": row_id, **{column: row[column] for column in columns}}
-        return None
+        missing = [column for column in columns if column not in row]
+        if not missing:
+            return SimpleNamespace(**row)
+        if row_id in self.existed.get(table, ()):
+            return None
+        return SimpleNamespace(**row, **dict.fromkeys(missing))
+
+    def rows_of(self, table: str, row_ids: Iterable[str],
+                columns: Sequence[str]) -> tuple[list[Any], list[str]]:
+        """``row`` for each of ``row_ids``: the rows the batch settles (their ``extend`` takes a select's
+        rows too), and the ids it does not (read those)."""
+        found: list[Any] = []
+        unsettled: list[str] = []
+        for row_id in row_ids:
+            row = self.row(table, row_id, columns)
+            if row is None:
+                unsettled.append(row_id)
+            else:
+                found.append(row)
+        return found, unsettled
 
     def children(self, key: OwnedKey, parent_ids: Iterable[str],
-                 columns: Sequence[str]) -> tuple[list[Row], set[str]]:
+                 columns: Sequence[str]) -> tuple[list[SimpleNamespace], set[str]]:
         """The rows of ``key``'s child table linked to ``parent_ids`` (with ``columns``), for the
         parents whose children the batch settles; and the parents it does not (read those)."""
         table, link, parent_table = key
@@ -55,7 +73,7 @@ class PublishedRows:
         existed = self.existed.get(parent_table, set())
         listed = self.owned.get(key, {})
         claimed = self._claimed.get(key, set())
-        found: list[Row] = []
+        found: list[SimpleNamespace] = []
         unsettled: set[str] = set()
         for parent_id in parent_ids:
             if parent_id not in parents or (parent_id in existed and parent_id not in listed
