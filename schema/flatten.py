@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,38 +59,17 @@ class Flattened:
         if existing is None:
             rows[row["id"]] = row
         else:
-            existing.update({k: v for k, v in row.items() if v is not None})
+            _fill(existing, row)
 
     def absorb(self, other: Flattened) -> None:
         """Add the rows of ``other`` (records flattened on their own, after this one's) as if they
         had been flattened into this one: rows merged by id in the same order, owned children
         and claims joined. ``other``'s rows become this one's; do not use it afterwards."""
         for table, rows in other.rows.items():
-            mine = self.rows[table]
-            if mine.keys().isdisjoint(rows):  # most rows: a record's own
-                mine.update(rows)
-                continue
-            for row_id, row in rows.items():
-                existing = mine.get(row_id)
-                if existing is None:
-                    mine[row_id] = row
-                else:
-                    existing.update({k: v for k, v in row.items() if v is not None})
+            _join(self.rows[table], rows, _fill)
         self.problems.update(other.problems)
         for key, parents in other.owned.items():
-            owned = self.owned.get(key)
-            if owned is None:
-                self.owned[key] = parents
-                continue
-            if owned.keys().isdisjoint(parents):
-                owned.update(parents)
-                continue
-            for parent_id, children in parents.items():
-                known = owned.get(parent_id)
-                if known is None:
-                    owned[parent_id] = children
-                else:
-                    known |= children
+            _join(self.owned.setdefault(key, {}), parents, set.update)
         for claim, ids in other.claims.items():
             self.claims.setdefault(claim, []).extend(ids)
         for table, shared in other.shared.items():
@@ -113,6 +92,25 @@ class Flattened:
                 found[key].update((p, kids) for p, kids in parents.items() if p in known)
         return found
 
+
+
+def _fill(existing: Row, row: Row) -> None:
+    """``existing`` with the values ``row`` gives (a None gives nothing)."""
+    existing.update({k: v for k, v in row.items() if v is not None})
+
+
+def _join(mine: dict[str, Any], theirs: dict[str, Any], combine: Callable[[Any, Any], Any]) -> None:
+    """Add ``theirs`` to ``mine`` by key, taking ``theirs``' values over; where both have a key,
+    ``combine(mine's value, theirs)``. Mostly the keys are disjoint (a record's own rows): one update."""
+    if mine.keys().isdisjoint(theirs):
+        mine.update(theirs)
+        return
+    for key, value in theirs.items():
+        known = mine.get(key)
+        if known is None:
+            mine[key] = value
+        else:
+            combine(known, value)
 
 def flatten(node: Node, record: dict[str, Any], out: Flattened, path: str = "",
             parent: tuple[str, str, str] | None = None, owner: bool = True) -> str:
