@@ -101,7 +101,7 @@ class PostgresDialect(Dialect):
             plan.conditions.append(f"{REGIONAL_TSV} @@ ({either})")
         # The user's own words (each group's first alternative) rank before synonyms.
         bonus = f"CASE WHEN e.tsv @@ ({tsquery(own_words(groups))}) THEN {OWN_WORDS_BONUS} ELSE 0 END"
-        plan.rank = f"-({bonus} + ts_rank_cd(e.tsv, ({query})))"
+        plan.rank = f"-({bonus} + ts_rank(e.tsv, ({query})))"
 
     def covered(self, session: Session, plan: Plan, point: GeoPoint) -> str | None:
         here = f"ST_SetSRID(ST_MakePoint({plan.bind(point.longitude)}, {plan.bind(point.latitude)}), 4326)"

@@ -91,7 +91,7 @@ def _ranks(session: Session, query: SearchQuery) -> dict[str, float]:
     dialect.prepare(session)
     plan = build(session, query, dialect, query.proximity)
     sql = f"SELECT e.id AS id, {plan.rank} AS rank FROM {' '.join(plan.source)} WHERE {plan.where()}"
-    return {row.id: row.rank for row in session.execute(plan.statement(sql), plan.params)}
+    return {row.id: row.rank for row in plan.run(session, sql)}
 
 
 def test_ranks_are_fts5_bm25_to_the_last_bit(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
