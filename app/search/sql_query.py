@@ -8,9 +8,13 @@ here so both dialects answer alike.
 
 Points are portable: search_entry holds each point on the unit sphere (x, y, z) and its grid
 cell, with a covering index over (cell, x, y, z, and the filters kept on the entry row). A
-radius becomes the cells the circle touches (a join to cell ranges on SQLite, a constant list
-of cells on PostgreSQL, whose planner can estimate it) and an exact squared-chord test on the
+radius becomes the cells the circle touches (a join to cell ranges on SQLite, an array of cells
+on PostgreSQL, whose planner can estimate it) and an exact squared-chord test on the
 index entry: counting the entries within a radius never visits the wide rows.
+
+Constants (the point, the radius, cells) are parameters, never literals: a kind of search keeps
+one statement text from request to request, so the driver and the database can keep it prepared
+(see ``Plan.run``).
 
 A page and its exact count: when a selective filter (text, a term, opening times, coverage ...)
 leaves few hits, or relevance must rank them all anyway, one statement gives the page and
