@@ -6,8 +6,9 @@
   through ``to_tsvector``, and the pieces are combined with ``&&`` and ``||``. Rank: ts_rank,
   which reads only the document and the query, so which index finds the matches cannot change it
   (ts_rank_cd, cover density, cost ~13 times as much per hit with the OR-heavy queries synonyms
-  make: 3.5 of the 5.5 ms of a text search within 16 km). Within a radius the matches come from the regional index (``REGIONAL_TSV``): the same query with
-  each token prefixed by each region the circle touches.
+  make: 3.5 of the 5.5 ms of a text search within 16 km). Within a radius the matches come
+  from the regional index (``REGIONAL_TSV``): the same query with each token prefixed by each
+  region the circle touches.
 - Distance is portable (``app.search.sql_query.near``): grid cells and the unit-sphere point.
 - Coverage shapes: ``search_shape_geom`` holds them as geometries with GiST; ``ST_Covers``.
 """

@@ -470,11 +470,19 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
         [f"delivery:{mode}" for mode in sorted(query.delivery)],
     ]
     tag_filters = [values for values in tag_filters if values]
-    if tag_filters and plan.cells is not None and not groups:
-        _tagged_near(plan, dialect, tag_filters)
+    tags_drive = bool(tag_filters) and plan.cells is not None and not groups
+    # Opening times concern the entry number alone: where tags drive, they are tested on the tag
+    # index's entries, before any entry row is read (taxonomy + open_at within 16 km: ~900 rows
+    # read for ~80 hits before; PostgreSQL execution 1.5 -> 0.8 ms at the median of the bench's).
+    entry = "t.entry" if tags_drive else "e.entry"
+    opening = ([_open_in_windows(plan, query.windows, entry)] if query.windows else []) + (
+        [_open_at(plan, query.open_at, entry)] if query.open_at is not None else [])
+    if tags_drive:
+        _tagged_near(plan, dialect, tag_filters, opening)
     else:
         for values in tag_filters:
             plan.conditions.append(_tagged(plan, values))
+        plan.conditions += opening
     if query.organization_id:
         plan.conditions.append(f"e.organization_id = {plan.bind(query.organization_id)}")
     if query.modified_after is not None:
@@ -483,10 +491,6 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
         plan.conditions.append("e.free = " + plan.bind(True))
     if query.age_range is not None:
         _ages(plan, *query.age_range)
-    if query.windows:
-        plan.conditions.append(_open_in_windows(plan, query.windows))
-    if query.open_at is not None:
-        plan.conditions.append(_open_at(plan, query.open_at))
     if query.coverage is not None:
         # One set of entries (codes, then shapes), so the planner can drive from it.
         either = [_tag_select(plan, [f"area:{code}" for code in sorted(query.coverage)])] if query.coverage else []
@@ -500,10 +504,11 @@ def _tag_select(plan: Plan, values: list[str]) -> str:
     return f"SELECT t.entry FROM search_tag t WHERE t.tag IN {plan.binds(values)}"
 
 
-def _tagged_near(plan: Plan, dialect: Dialect, tag_filters: list[list[str]]) -> None:
+def _tagged_near(plan: Plan, dialect: Dialect, tag_filters: list[list[str]], opening: list[str]) -> None:
     """Tag filters within a radius: the tagged entries of the circle's cells, read from the
     (tag, cell) index, drive (each then tested by the squared chord), instead of every entry
-    within the radius being tested against every tagged entry in the country."""
+    within the radius being tested against every tagged entry in the country. ``opening``:
+    conditions on ``t.entry`` (opening times) tested on the driving entries."""
     ranges = plan.cells
     assert ranges is not None
     if plan.driver is not None:  # entries are found from the tags now, not from the cell ranges
@@ -523,6 +528,8 @@ def _tagged_near(plan: Plan, dialect: Dialect, tag_filters: list[list[str]]) -> 
         else:
             source, join = _cell_join(plan, "search_tag t", ranges)
             entries = f"SELECT t.entry FROM {source} WHERE t.tag IN {plan.binds(values)} AND {join}"
+        if number == 0 and opening:  # the first drives: opening times are tested on its entries
+            entries += " AND " + " AND ".join(opening)
         # The first drives; ``+`` keeps the others as sets probed per entry.
         plan.conditions.append(f"{'+' if number else ''}e.entry IN ({entries})")
 
@@ -545,19 +552,19 @@ def _ages(plan: Plan, low: int | None, high: int | None) -> None:
         plan.conditions.append(f"(e.maximum_age IS NULL OR e.maximum_age >= {plan.bind(low)})")
 
 
-def _open_in_windows(plan: Plan, windows: tuple[tuple[int, int], ...]) -> str:
+def _open_in_windows(plan: Plan, windows: tuple[tuple[int, int], ...], entry: str) -> str:
     overlaps = " OR ".join(f'(o.start < {plan.bind(end)} AND o."end" > {plan.bind(start)})' for start, end in windows)
-    return f"EXISTS (SELECT 1 FROM search_open o WHERE o.entry = e.entry AND ({overlaps}))"
+    return f"EXISTS (SELECT 1 FROM search_open o WHERE o.entry = {entry} AND ({overlaps}))"
 
 
-def _open_at(plan: Plan, moment: OpenAt) -> str:
+def _open_at(plan: Plan, moment: OpenAt, entry: str) -> str:
     """``OpenInterval.occurs_on`` in SQL. An interval covering the minute started that day when it
     starts on the minute's weekday, else the day before; each case checks its own date."""
     minute = plan.bind(moment.minute)
     midnight = plan.bind(moment.minute // MINUTES_PER_DAY * MINUTES_PER_DAY)
     today = _occurs_on(plan, moment.day)
     yesterday = _occurs_on(plan, moment.day - datetime.timedelta(days=1))
-    return (f'EXISTS (SELECT 1 FROM search_open o WHERE o.entry = e.entry AND o.start <= {minute} '
+    return (f'EXISTS (SELECT 1 FROM search_open o WHERE o.entry = {entry} AND o.start <= {minute} '
             f'AND o."end" > {minute} AND ((o.start >= {midnight} AND {today}) '
             f'OR (o.start < {midnight} AND {yesterday})))')
 

@@ -452,6 +452,12 @@ CROWD_MIX = [
     {"point": HERE, "proximity": 25000, "sort": "distance", "per_page": 20, "unit": "service"},
     {"point": HERE, "proximity": 16000, "sort": "distance", "per_page": 20, "free": True, "age_range": (16, 16)},
     {"point": HERE, "proximity": 16000, "sort": "distance", "per_page": 20, "term_ids": frozenset({HEALTH})},
+    # Tags drive within a radius, opening times tested on the tagged entries (with a second tag filter).
+    {"point": HERE, "proximity": 16000, "sort": "distance", "per_page": 20, "term_ids": frozenset({HEALTH}),
+     "open_at": at("2026-12-08T10:00")},
+    {"point": HERE, "proximity": 16000, "sort": "distance", "per_page": 20, "page": 2,
+     "term_ids": frozenset({HEALTH, MONEY}), "delivery": frozenset({"telephone"}),
+     "windows": ((day("MO") + 600, day("MO") + 660), (day("FR") + 690, day("FR") + 800))},
     {"point": HERE, "proximity": 16000, "sort": "distance", "per_page": 20, "text": ((("walk",), ("cafe",)),)},
     {"point": HERE, "proximity": 12000, "sort": "relevance", "per_page": 500, "text": ((("social",),),)},
     {"point": HERE, "coverage": frozenset({LEEDS, NATIONAL}), "sort": "distance", "per_page": 20},
