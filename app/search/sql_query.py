@@ -593,10 +593,10 @@ def _order(query: SearchQuery, plan: Plan) -> list[str]:
 def _select(query: SearchQuery, plan: Plan, dialect: Dialect, limit: int, offset: int, total: bool = False,
             carried: str | None = None) -> str:
     """The page; with ``total``, each row also carries the number of hits (``count(*) OVER ()``);
-    with ``carried`` (a one-value SELECT, service at location unit only), that value as ``total``."""
+    with ``carried`` (a one-value SELECT, service at location unit only), that value as ``total``,
+    on a row of its own with a NULL key when the page is empty."""
     extra = "".join([f", {plan.distance} AS distance" if plan.distance else "",
-                     f", {plan.rank} AS rank" if plan.rank else "",
-                     f", ({carried}) AS total" if carried else ""])
+                     f", {plan.rank} AS rank" if plan.rank else ""])
     counted = ", count(*) OVER () AS total" if total else ""
     order = ", ".join(dialect.name_order() if key == "name" else key for key in _order(query, plan))
     paging = f"LIMIT {plan.bind(limit)} OFFSET {plan.bind(offset)}"
@@ -613,6 +613,9 @@ def _select(query: SearchQuery, plan: Plan, dialect: Dialect, limit: int, offset
             source, where = "search_entry e", f"e.entry IN ({nearest})"
         hits = (f"SELECT e.id AS key, e.latitude AS latitude, e.longitude AS longitude, e.name AS name{extra} "
                 f"FROM {source} WHERE {where}")
+        if carried:  # the count whether or not the page has rows (a sparse place's first radius)
+            return (f"SELECT p.key, p.latitude, p.longitude, c.total FROM (SELECT ({carried}) AS total) c "
+                    f"LEFT JOIN ({hits} ORDER BY {order} {paging}) p ON 1 = 1 ORDER BY {order}")
         if not total:
             return f"{hits} ORDER BY {order} {paging}"
         # The window over a SELECT of its own, for the same reason as below.
@@ -674,8 +677,9 @@ def search(session: Session, query: SearchQuery, dialect: Dialect) -> SearchResu
         # PostgreSQL, one round trip) fewer when that page is full, as it is in a town.
         plan = build(session, query, dialect, first)
         counted = cell_count_sql(plan, query, dialect, split)
-        found = list(plan.run(session, _select(query, plan, dialect, per_page, offset, carried=counted)))
-        total = int(found[0].total) if found else cell_count(session, query, dialect, split)
+        carrying = list(plan.run(session, _select(query, plan, dialect, per_page, offset, carried=counted)))
+        total = int(carrying[0].total)
+        found = [row for row in carrying if row.key is not None]
     else:
         total = count(session, query, dialect)
     wanted = min(total, offset + per_page) - offset
