@@ -96,9 +96,7 @@ class PostgresDialect(Dialect):
             plan.conditions.append(f"coalesce(e.tsv, ''::tsvector) @@ ({query})")
             # The regional index finds the matches within the circle's regions (the exact match
             # above and the radius still decide); no longer the cell list, nor every match in the country.
-            if plan.listed is not None:
-                plan.conditions.remove(plan.listed)
-                plan.listed = None
+            plan.list_cells = False
             either = " || ".join(f"({tsquery(groups, region_prefix(region))})" for region in regions)
             plan.conditions.append(f"{REGIONAL_TSV} @@ ({either})")
         # The user's own words (each group's first alternative) rank before synonyms.

@@ -68,7 +68,9 @@ class Plan:
     within: str | None = None
     driver: str | None = None  # the condition joining the first FROM item (cells) to e
     cells: list[tuple[int, int]] | None = None  # the radius's cell ranges, when it has any
-    listed: str | None = None  # the condition listing the radius's cells (PostgreSQL), if any
+    # The radius's cells are to be listed (PostgreSQL; see ``near``): the condition is added last,
+    # by ``build``, unless another index has come to find the entries (text, tags) meanwhile.
+    list_cells: bool = False
 
     def bind(self, value: Any, type_: TypeEngine[Any] | None = None) -> str:
         name = f"p{len(self.params)}"
@@ -268,8 +270,7 @@ def near(plan: Plan, dialect: Dialect, point: GeoPoint, radius: float | None) ->
     ranges = plan.cells = cell_ranges(point, radius)
     inside = f"{plan.distance} <= {plan.bind(chord2(radius))}"
     if ranges is not None and _listed(dialect, ranges):
-        plan.listed = _in_cells(plan, "e.cell", ranges)
-        plan.conditions.append(plan.listed)
+        plan.list_cells = True
     elif ranges is not None:
         # Cells first, each an index range scan of ix_search_entry_cell; the squared chord is
         # tested on the index entry (it covers x, y, z), before any visit to the row.
@@ -514,6 +515,8 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
         if query.point is not None and (shapes := dialect.covered(session, plan, query.point)) is not None:
             either.append(shapes)
         plan.conditions.append(member(plan, " UNION ALL ".join(either)) if either else "1 = 0")
+    if plan.list_cells and plan.cells is not None:
+        plan.conditions.append(_in_cells(plan, "e.cell", plan.cells))
     return plan
 
 
@@ -532,9 +535,7 @@ def _tagged_near(plan: Plan, dialect: Dialect, tag_filters: list[list[str]], ope
         plan.conditions.remove(plan.driver)
         plan.source[0] = "search_entry e"
         plan.driver = plan.within = None
-    if plan.listed is not None:  # nor from the cell list (PostgreSQL would rather bitmap-scan it)
-        plan.conditions.remove(plan.listed)
-        plan.listed = None
+    plan.list_cells = False  # nor from the cell list (PostgreSQL would rather bitmap-scan it)
     for number, values in enumerate(tag_filters):
         # One index range scan per tag and row of cells. PostgreSQL is given the ranges as an OR
         # it estimates from its statistics (with a list of every cell it read every entry of the
