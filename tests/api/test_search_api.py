@@ -144,6 +144,15 @@ def test_a_taxonomy_term_matches_its_descendants(client: FlaskClient) -> None:
     assert only_debt < children
 
 
+def test_unknown_taxonomy_terms_are_named_beside_known_ones(client: FlaskClient) -> None:
+    debt = _term_id(client, "MONEY-DEBT")
+    unknown = ["ffffffff-0000-4000-8000-000000000000", "00000000-0000-4000-8000-000000000000"]
+    response = client.get(f"/api/services?taxonomy_term_id={unknown[0]},{debt}&taxonomy_term_id={unknown[1]}")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == ("Invalid query parameter taxonomy_term_id: No taxonomy term with id "
+                                            f"{unknown[1]}, {unknown[0]}.")
+
+
 def _open(service: dict[str, Any], moment: datetime.datetime) -> bool:
     """Whether the service is open at ``moment`` somewhere, by its most specific schedules:
     those of the service at a location, else the service's own, else the location's hours."""
