@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Dialect, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.models.geo import Postcode
 from app.models.hsds import Address, Location
+from app.services.publish import DriverStatement, driver_statement
 from importers.normalise import NormaliseError, outcode, postcode
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -103,20 +104,23 @@ class PostcodeRow:
 
 
 @cache
-def _postcode_row_sql(paramstyle: str) -> str:
-    marker = "?" if paramstyle == "qmark" else "%s"  # SQLite; psycopg (format/pyformat)
-    return f"SELECT latitude, longitude, local_authority, terminated FROM postcode WHERE postcode = {marker}"
+def _postcode_row_statement(dialect: Dialect) -> DriverStatement:
+    return driver_statement(
+        select(Postcode.latitude, Postcode.longitude, Postcode.local_authority, Postcode.terminated)
+        .where(Postcode.postcode == bindparam("postcode")), dialect, {"postcode": Postcode.postcode})
 
 
 def postcode_row(session: Session, postcode: str) -> PostcodeRow | None:
     """The postcode table's row for a normalised full postcode (``LS6 4AB``), else None: the row
-    ``postcode_table.lookup`` gives, read as plain columns by SQL handed to the driver as it is.
+    ``postcode_table.lookup`` gives, read as plain columns by a statement compiled once per dialect
+    and handed to the driver (``driver_statement``).
     Every search by postcode runs it: through the ORM (``session.execute(select(...))``) it cost
     ~120 us of CPU on PostgreSQL, ~45 us on SQLite, against ~80 us and ~20 us this way."""
     compact = "".join(postcode.split()).upper()
     connection = session.connection()
-    found = connection.exec_driver_sql(_postcode_row_sql(connection.dialect.paramstyle),
-                                       (f"{compact[:-3]} {compact[-3:]}",)).first()
+    statement = _postcode_row_statement(connection.dialect)
+    parameters = statement.parameters([{"postcode": f"{compact[:-3]} {compact[-3:]}"}])[0]
+    found = connection.exec_driver_sql(statement.sql, parameters).first()
     if found is None:
         return None
     return PostcodeRow(found[0], found[1], found[2], bool(found[3]))

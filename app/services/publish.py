@@ -237,7 +237,7 @@ class DriverStatement:
 _UNSET = object()
 
 
-def _driver_statement(statement: Any, dialect: Dialect, columns: dict[str, Any]) -> DriverStatement:
+def driver_statement(statement: Any, dialect: Dialect, columns: dict[str, Any]) -> DriverStatement:
     """Compile ``statement`` once for ``dialect``; ``columns`` maps each bind name to its column."""
     compiled = statement.compile(dialect=dialect)
     if compiled.positiontup is not None:  # qmark (SQLite)
@@ -256,14 +256,14 @@ def _driver_statement(statement: Any, dialect: Dialect, columns: dict[str, Any])
 
 @lru_cache(maxsize=512)
 def _insert_statement(table: Table, dialect: Dialect, keys: tuple[str, ...]) -> DriverStatement:
-    return _driver_statement(insert(table).values({k: bindparam(k) for k in keys}), dialect,
+    return driver_statement(insert(table).values({k: bindparam(k) for k in keys}), dialect,
                              {k: table.c[k] for k in keys})
 
 
 @lru_cache(maxsize=2048)
 def _update_statement(table: Table, dialect: Dialect, keys: tuple[str, ...]) -> DriverStatement:
     statement = update(table).where(table.c.id == bindparam("_id")).values({k: bindparam(k) for k in keys})
-    compiled = _driver_statement(statement, dialect, {"_id": table.c.id, **{k: table.c[k] for k in keys}})
+    compiled = driver_statement(statement, dialect, {"_id": table.c.id, **{k: table.c[k] for k in keys}})
     return DriverStatement(compiled.sql, tuple("id" if k == "_id" else k for k in compiled.keys),
                            compiled.processors)
 
