@@ -33,7 +33,10 @@ cost is tens of microseconds), the bare ``backend.search`` time of the same quer
 ``SearchQuery`` each request built, recorded on an in-process werkzeug server (``werkzeug_http``,
 for reference: that server and ``requests`` add several ms) and replayed; every total must equal the
 recorded one), and requests/second over the mixed list on the same gunicorn server under concurrent
-load (``wrk`` when installed, else threads of ``http.client`` clients).
+load (``wrk`` when installed, else threads of ``http.client`` clients). On PostgreSQL it also reports
+``shared_buffers``, the database's size and the share of blocks found in the shared buffers while
+served (``postgres_memory``), and warns below 99%: with the default 128 MB the 200,000-entry
+database does not fit, and requests/s then measures PostgreSQL's configuration as much as Waymark.
 Every response must be a 200 with the expected items (see ``Kind``); otherwise the run aborts:
 a benchmark that measures errors is worthless. Prints one JSON object on stdout; progress on stderr.
 
@@ -1167,6 +1170,37 @@ def database_pids(url: str | None) -> list[int]:
         return [int(row[0]) for row in found]
 
 
+def buffer_reads(url: str | None) -> dict[str, int] | None:
+    """PostgreSQL's block counters for the database of ``url`` (None for SQLite): blocks found in
+    its shared buffers (``hit``) and blocks it had to read from the operating system (``read``).
+    Backends report them when they exit, so read them after the server's connections closed."""
+    if not url or not url.startswith("postgresql"):
+        return None
+    with admin_connection(url) as conn:
+        row = conn.execute("SELECT blks_hit, blks_read FROM pg_stat_database WHERE datname = %s",
+                           (make_url(url).database,)).fetchone()
+    return {"hit": int(row[0]), "read": int(row[1])} if row else None
+
+
+def postgres_memory(url: str) -> dict[str, Any]:
+    """shared_buffers next to the size of the database: what decides whether searches find their
+    blocks in PostgreSQL's own cache (see README, "Running on PostgreSQL")."""
+    with admin_connection(url) as conn:
+        row = conn.execute(
+            "SELECT (SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'), "
+            "pg_database_size(%s)", (make_url(url).database,)).fetchone()
+    assert row is not None
+    shared, size = row
+    return {"shared_buffers_mb": round(shared / 2**20), "database_mb": round(size / 2**20)}
+
+
+def hit_ratio(before: dict[str, int] | None, after: dict[str, int] | None) -> float | None:
+    if before is None or after is None:
+        return None
+    hit, read = after["hit"] - before["hit"], after["read"] - before["read"]
+    return round(hit / (hit + read), 4) if hit + read else None
+
+
 def cpu_seconds(pids: Sequence[int]) -> dict[int, float]:
     """User + system CPU seconds of each process still there (``/proc/<pid>/stat``)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -1237,6 +1271,7 @@ def bench_backend(name: str, prepared: Prepared, params: dict[str, list[dict[str
         key = f"gunicorn_{args.gunicorn_workers}_workers"
         saved = os.environ.get("WAYMARK_SEARCH_BACKEND")
         os.environ["WAYMARK_SEARCH_BACKEND"] = search_backend
+        blocks_before = buffer_reads(prepared.url)
         try:
             with gunicorn_serving(prepared.url, args.gunicorn_workers) as base:
                 progress(f"[{name}] gunicorn {args.gunicorn_workers} workers: one sequential client")
@@ -1250,6 +1285,15 @@ def bench_backend(name: str, prepared: Prepared, params: dict[str, list[dict[str
             else:
                 os.environ["WAYMARK_SEARCH_BACKEND"] = saved
         progress(f"[{name}] {result[key]['requests_per_s']} requests/s")
+        if name == "postgresql":
+            time.sleep(1.0)  # the workers' connections closed: their backends report as they exit
+            memory = result[key]["postgres_memory"] = postgres_memory(prepared.url)
+            ratio = memory["buffer_hit_ratio_while_served"] = hit_ratio(blocks_before, buffer_reads(prepared.url))
+            if ratio is not None and ratio < 0.99:
+                progress(f"[{name}] WARNING: {100 * (1 - ratio):.1f}% of the blocks the searches read came from "
+                         f"outside PostgreSQL's shared buffers ({memory['shared_buffers_mb']} MB for a "
+                         f"{memory['database_mb']} MB database): requests/s is limited by that; see README, "
+                         f"'Running on PostgreSQL'")
     return result
 
 
@@ -1280,7 +1324,7 @@ def headline(backends: dict[str, Any], args: argparse.Namespace) -> dict[str, An
         if load:
             line["requests_per_s"] = load["requests_per_s"]
             line["requests_per_s_meets_goal"] = load["meets_goal"]
-            for figure in ("server_cpu_ms_per_request", "database_cpu_ms_per_request"):
+            for figure in ("server_cpu_ms_per_request", "database_cpu_ms_per_request", "postgres_memory"):
                 if figure in load:
                     line[figure] = load[figure]
         out[name] = line
