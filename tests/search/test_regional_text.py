@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.search import sql_postgresql
@@ -104,3 +105,26 @@ def test_migration_indexes_the_expression_the_query_uses() -> None:
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     assert REGIONAL_TSV.replace("e.", "") == migration.REGIONAL_TSV
+
+
+@POSTGRESQL_ONLY
+def test_text_searches_are_planned_with_their_words_not_prepared(session: Session) -> None:
+    """psycopg prepares a statement run five times, and PostgreSQL may then use a generic plan
+    blind to the words, which costs more than planning a text search afresh. A text search's
+    statement is the same whatever the words, so it must be kept from being prepared; a nearest
+    search, repeated as often, is prepared (which shows the check can see prepared statements)."""
+    backend = SqlBackend()
+    backend.rebuild(session, documents())
+
+    def prepared(fragment: str) -> int:
+        found = session.execute(text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :f"),
+                                {"f": f"%{fragment}%"})
+        return int(found.scalar_one())
+
+    for words in QUERIES:
+        query = SearchQuery(text=parse_query(words), point=CORNER, proximity=16000.0, per_page=6)
+        assert backend.search(session, query).total > 0
+    for _ in range(len(QUERIES)):
+        assert backend.search(session, SearchQuery(point=CORNER, proximity=16000.0, per_page=6)).ids
+    assert prepared("to_tsquery") == 0
+    assert prepared("FROM search_entry e") >= 1
