@@ -17,7 +17,7 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Boolean, Float, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -88,8 +88,14 @@ class SearchTag(Base):
     # "tagged and within this radius" reads the tagged entries of the circle's cells only, not
     # every tagged entry in the country (``app.search.sql_query``).
     cell: Mapped[int | None] = mapped_column(Integer)
+    # The entry's ``at_location``: with the partial (tag, entry) index of the entries at a location,
+    # "tagged, one row per service at a location" (coverage codes on /service_at_locations) reads
+    # those entries only, not every tagged entry to drop the services without a location.
+    at_location: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    __table_args__ = (Index("ix_search_tag_tag_cell", "tag", "cell", "entry"),)
+    __table_args__ = (Index("ix_search_tag_tag_cell", "tag", "cell", "entry"),
+                      Index("ix_search_tag_located", "tag", "entry", sqlite_where=text("at_location"),
+                            postgresql_where=text("at_location")))
 
 
 class SearchOpen(Base):

@@ -526,7 +526,10 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
         _ages(plan, *query.age_range)
     if query.coverage is not None:
         # One set of entries (codes, then shapes), so the planner can drive from it.
-        either = [_tag_select(plan, [f"area:{code}" for code in sorted(query.coverage)])] if query.coverage else []
+        codes = [f"area:{code}" for code in sorted(query.coverage)]
+        # One row per service at a location: only the tags of such entries (partial index).
+        located = " AND t.at_location" if query.unit == "service_at_location" else ""
+        either = [_tag_select(plan, codes) + located] if codes else []
         if query.point is not None and (shapes := dialect.covered(session, plan, query.point)) is not None:
             either.append(shapes)
         plan.conditions.append(member(plan, " UNION ALL ".join(either)) if either else "1 = 0")

@@ -111,7 +111,9 @@ def rows(documents: list[SearchDocument], entries: list[int]) -> Rows:
             "cell": cell(document.latitude, document.longitude)
             if document.latitude is not None and document.longitude is not None else None,
         })
-        out.tags.extend({"tag": tag, "entry": entry, "cell": out.entries[-1]["cell"]} for tag in sorted(tags(document)))
+        entry_row = out.entries[-1]
+        out.tags.extend({"tag": tag, "entry": entry, "cell": entry_row["cell"], "at_location": entry_row["at_location"]}
+                        for tag in sorted(tags(document)))
         out.opens.extend({
             "entry": entry, "start": interval.start, "end": interval.end,
             "valid_from": day_number(interval.valid_from), "valid_to": day_number(interval.valid_to),
