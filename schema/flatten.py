@@ -93,7 +93,6 @@ class Flattened:
         return found
 
 
-
 def _fill(existing: Row, row: Row) -> None:
     """``existing`` with the values ``row`` gives (a None gives nothing)."""
     existing.update({k: v for k, v in row.items() if v is not None})
@@ -111,6 +110,7 @@ def _join(mine: dict[str, Any], theirs: dict[str, Any], combine: Callable[[Any, 
             mine[key] = value
         else:
             combine(known, value)
+
 
 def flatten(node: Node, record: dict[str, Any], out: Flattened, path: str = "",
             parent: tuple[str, str, str] | None = None, owner: bool = True) -> str:

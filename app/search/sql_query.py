@@ -528,8 +528,7 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
         # One set of entries (codes, then shapes), so the planner can drive from it.
         codes = [f"area:{code}" for code in sorted(query.coverage)]
         # One row per service at a location: only the tags of such entries (partial index).
-        located = " AND t.at_location" if query.unit == "service_at_location" else ""
-        either = [_tag_select(plan, codes) + located] if codes else []
+        either = [_tag_select(plan, codes, located=query.unit == "service_at_location")] if codes else []
         if query.point is not None and (shapes := dialect.covered(session, plan, query.point)) is not None:
             either.append(shapes)
         plan.conditions.append(member(plan, " UNION ALL ".join(either)) if either else "1 = 0")
@@ -538,8 +537,10 @@ def build(session: Session, query: SearchQuery, dialect: Dialect, radius: float 
     return plan
 
 
-def _tag_select(plan: Plan, values: list[str]) -> str:
-    return f"SELECT t.entry FROM search_tag t WHERE t.tag IN {plan.binds(values)}"
+def _tag_select(plan: Plan, values: list[str], located: bool = False) -> str:
+    """The entries with any of the tags ``values``; with ``located``, only entries at a location."""
+    return f"SELECT t.entry FROM search_tag t WHERE t.tag IN {plan.binds(values)}" + (
+        " AND t.at_location" if located else "")
 
 
 def _tagged_near(plan: Plan, dialect: Dialect, tag_filters: list[list[str]], opening: list[str]) -> None:
