@@ -39,7 +39,6 @@ import json
 import logging
 import math
 import os
-import platform
 import random
 import socket
 import statistics
@@ -65,6 +64,8 @@ from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import bench_machine  # noqa: E402
 
 from app import create_app, db, migrate  # noqa: E402
 from app.services.publish import publish  # noqa: E402
@@ -498,7 +499,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     dataset = Dataset(args.services, args.seed)
     report: dict[str, Any] = {
         "services": args.services,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": bench_machine.describe(),
         "backends": {},
         "goals": GOALS,
     }

@@ -26,7 +26,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import random
 import subprocess
 import sys
@@ -37,6 +36,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))  # also when a test loads this file by its path
+
+import bench_machine  # noqa: E402
+
 WAYMARK = [sys.executable, "-c", "from app.cli import main; main()"]
 NS = uuid.UUID("2f5e3c1a-9d7b-4c8e-a1f0-6b2d4e8c0a13")
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA"]
@@ -242,6 +245,7 @@ def main() -> None:
                         help="a PostgreSQL URL; each feed gets a fresh database named after it plus _<feed>")
     args = parser.parse_args()
     feeds = ["tabular", "spreadsheet"] if args.feeds == "both" else [args.feeds]
+    machine = bench_machine.describe()
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="waymark-bench-") as scratch:
         for kind in feeds:
@@ -251,7 +255,7 @@ def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                             check=False).stdout.strip()
     print(json.dumps({"records": args.records, "backend": backend, "commit": commit,
-                      "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                      "machine": machine,
                       "feeds": results,
                       "goals": {"first_records_per_s": 2000, "unchanged_records_per_s": 10000,
                                 "peak_rss_mb": 500}}, indent=2))

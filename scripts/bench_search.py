@@ -66,7 +66,6 @@ import http.client
 import json
 import logging
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -97,6 +96,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_api
+import bench_machine
 from bench_api import analyze, gunicorn_serving, progress, reset_postgres, serving, summary
 
 from app import create_app, db, migrate
@@ -1228,15 +1228,17 @@ def measure_load(base: str, paths: dict[str, list[str]], args: argparse.Namespac
     run(base, mixed, min(5.0, args.load_seconds), args.connections)  # warm both workers
     servers = server_pids(base)
     server_before, database_before = cpu_seconds(servers), cpu_seconds(database_pids(database_url))
-    load_before = os.getloadavg()[0]
+    load_before, ticks_before = os.getloadavg()[0], bench_machine.cpu_ticks()
     found = run(base, mixed, args.load_seconds, args.connections)
     server_after, database_after = cpu_seconds(servers), cpu_seconds(database_pids(database_url))
+    ticks_after = bench_machine.cpu_ticks()
     found.update({"tool": tool, "workers": args.gunicorn_workers, "connections": args.connections,
                   "meets_goal": found["requests_per_s"] >= GOALS["requests_per_s"],
                   "server_processes": len(servers),
                   "server_cpu_ms_per_request": round(1000 * cpu_used(server_before, server_after)
                                                      / max(found["requests"], 1), 3),
-                  "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)]})
+                  "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                  "cpu_steal_percent": bench_machine.steal_percent(ticks_before, ticks_after)})
     if database_url and database_url.startswith("postgresql"):
         found["database_cpu_ms_per_request"] = round(1000 * cpu_used(database_before, database_after)
                                                      / max(found["requests"], 1), 3)
@@ -1398,8 +1400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report: dict[str, Any] = {
         "size": args.size, "seed": args.seed, "per_page": PER_PAGE, "requests_per_kind": args.requests,
         "runs": args.runs,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "wrk": bool(shutil.which("wrk"))},
+        "machine": bench_machine.describe(wrk=bool(shutil.which("wrk"))),
         "goals": GOALS,
         "queries": {kind.name: kind.description for kind in args.kinds},
         "backends": {},
