@@ -25,8 +25,8 @@ from app.models.types import UTCDateTime
 
 
 class SearchEntry(Base):
-    """One indexed document. ``entry`` is a compact integer key for the side tables, the FTS5
-    rowid and the R*Tree id; ``id`` is the document id the API returns."""
+    """One indexed document. ``entry`` is a compact integer key for the side tables and the FTS5
+    rowid; ``id`` is the document id the API returns."""
 
     __tablename__ = "search_entry"
 
