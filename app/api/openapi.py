@@ -49,8 +49,9 @@ EXTENSIONS = {
     "long": "Longitude (WGS84) of the point searched from, with `lat`.",
     "place": "A place name or address, found by the configured geocoder (a 400 when none is configured).",
     "coverage": "Only services whose service area covers the point: by local authority, sub-ICB, health "
-                "board or country code, or by a service-area polygon; national and online services cover "
-                "everywhere. Without `proximity`, no radius applies.",
+                "board or country code or name (an ICB by name stands for its sub-ICB locations), or by a "
+                "service-area polygon; national and online services cover everywhere. Without `proximity`, "
+                "no radius applies.",
     "open_at": "Open at this moment: an ISO 8601 datetime (without an offset: Europe/London time, daylight "
                "saving included) or `now`.",
     "age": "Services open to someone of exactly this age.",

@@ -9,8 +9,11 @@ Both sides therefore use the same codes:
 - local authorities (E06/E07/E08/E09 England, W06 Wales, S12 Scotland, N09 Northern
   Ireland). The postcode table holds LAD25 codes, the shipped names and boundaries are
   LAD24; the two differ only for Barnsley and Sheffield, so either code brings the other;
-- NHS sub-ICB locations (E38), Welsh local health boards (W11), ICBs (E54: declared by
-  services only, as no ICB boundaries are shipped);
+- NHS sub-ICB locations (E38) and Welsh local health boards (W11). An ICB named in a service
+  area ("NHS West Yorkshire ICB", "West Yorkshire Integrated Care Board") stands for its sub-ICB
+  locations, which the shipped boundaries name after it ("NHS West Yorkshire ICB - 15F", July
+  2022). An ICB code (E54) is kept but reaches no patient: no ICB codes or boundaries are
+  shipped, so a patient is never given one;
 - countries (E92/W92/S92/N92), and ``EVERYWHERE`` for the whole UK.
 
 Boundaries (``app/geo/data``, built by ``scripts/make_geo_data.py``; OGL, see its README)
@@ -236,6 +239,9 @@ def _words(text: str) -> str:
 
 def _lookup(words: str) -> frozenset[str] | None:
     """Codes for one name (after stripping affixes), None when unknown or ambiguous."""
+    health = _health_area(words)
+    if health is not None:
+        return health
     names = _authority_names()
     candidate = " ".join(re.sub(r"[,;/+]", " ", words).split())
     seen: set[str] = set()
@@ -281,6 +287,46 @@ def _authority_names() -> dict[str, frozenset[str]]:
                     variants.add(stripped)
             for variant in variants - _NOT_AN_AUTHORITY:
                 keys.setdefault(variant.replace(",", ""), set()).add(code)
+    return {key: frozenset(codes) for key, codes in keys.items()}
+
+
+# Words that make a name a health area's: ICB, integrated care board or system, health board.
+_HEALTH_MARKER = re.compile(r"\b(?:icb|ics|integrated care (?:board|system)|(?:university |teaching )?health board"
+                            r"|[lu]hb)\b")
+
+
+def _health_area(words: str) -> frozenset[str] | None:
+    """The codes of an ICB (its sub-ICB locations), a sub-ICB location or a Welsh health board
+    named by ``words`` with one of the marker words; None for any other name."""
+    if not _HEALTH_MARKER.search(words):
+        return None
+    return _health_area_names().get(_health_key(words))
+
+
+def _health_key(words: str) -> str:
+    """"nhs west yorkshire icb" and "the west yorkshire integrated care board area" -> "west
+    yorkshire"; a sub-ICB keeps its suffix: "nhs west yorkshire icb 15f" -> "west yorkshire 15f"."""
+    words = _CODE.sub(" ", _HEALTH_MARKER.sub(" ", re.sub(r"[,;/+]", " ", words)))
+    kept = [word for word in words.split() if word not in ("nhs", "the")]
+    key = " ".join(kept)
+    while (shorter := _strip_affix(key).strip()) != key:
+        key = shorter
+    return key
+
+
+@cache
+def _health_area_names() -> dict[str, frozenset[str]]:
+    """Health-area key -> codes: each ICB (the sub-ICB locations named after it), each sub-ICB
+    location by its full name, each Welsh health board."""
+    keys: dict[str, set[str]] = {}
+    for filename in (SUB_ICB_BOUNDARIES, HEALTH_BOARD_BOUNDARIES):
+        features = json.loads((DATA / filename).read_text(encoding="utf-8"))["features"]
+        for properties in (feature["properties"] for feature in features):
+            name, code = properties["name"], properties["code"]
+            keys.setdefault(_health_key(_words(name)), set()).add(code)
+            icb, _, sub_icb = name.partition(" - ")  # "NHS West Yorkshire ICB - 15F"
+            if sub_icb:
+                keys.setdefault(_health_key(_words(icb)), set()).add(code)
     return {key: frozenset(codes) for key, codes in keys.items()}
 
 

@@ -35,6 +35,9 @@ SAMPLE = SHARED / "data" / "geo" / "sample_postcodes_20k.csv"
 FEEDS = ROOT / "app" / "demo" / "feeds"
 DATA = ROOT / "app" / "geo" / "data"
 LEEDS, BRADFORD, WAKEFIELD = "E08000035", "E08000032", "E08000036"
+# NHS West Yorkshire ICB's sub-ICB locations (July 2022): Bradford District and Craven 36J,
+# Calderdale 02T, Kirklees X2C4Y, Leeds 15F, Wakefield 03R.
+WEST_YORKSHIRE_SUB_ICBS = {"E38000232", "E38000025", "E38000254", "E38000225", "E38000190"}
 SHEFFIELD_24, SHEFFIELD_25 = "E08000019", "E08000039"
 LEEDS_CENTRE = GeoPoint(53.7997, -1.5492)
 CARDIFF_CENTRE = GeoPoint(51.4816, -3.1791)
@@ -153,7 +156,15 @@ def _first_service_area(value: object) -> dict[str, object]:
     ({"name": "the whole of the UK"}, {EVERYWHERE}),
     ({"uri": "http://statistics.data.gov.uk/id/statistical-geography/E08000035"}, {LEEDS}),
     ({"uri": "https://findthatpostcode.uk/areas/e38000225.json"}, {"E38000225"}),
-    ({"name": "West Yorkshire ICB (E54000054)"}, {"E54000054"}),
+    ({"name": "West Yorkshire ICB (E54000054)"}, {"E54000054", *WEST_YORKSHIRE_SUB_ICBS}),
+    ({"name": "NHS West Yorkshire ICB"}, WEST_YORKSHIRE_SUB_ICBS),
+    ({"name": "the West Yorkshire Integrated Care Board area"}, WEST_YORKSHIRE_SUB_ICBS),
+    ({"name": "NHS West Yorkshire ICB - 15F"}, {"E38000225"}),
+    ({"name": "Leeds and West Yorkshire ICB"}, {LEEDS, *WEST_YORKSHIRE_SUB_ICBS}),
+    ({"name": "NHS Staffordshire & Stoke-on-Trent ICS"}, {"E38000028", "E38000053", "E38000126", "E38000153",
+                                                            "E38000173", "E38000175"}),
+    ({"name": "Cardiff and Vale UHB"}, {"W11000029"}),
+    ({"name": "Hywel Dda Health Board"}, {"W11000025"}),
     ({"name": "Cwm Taf Morgannwg", "uri": "https://statistics.gov.wales/W11000031"}, {"W11000031"}),
     ({"description": "Covers E08000016 and E08000019"}, {"E08000016", "E08000038", SHEFFIELD_24, SHEFFIELD_25}),
 ])
@@ -166,7 +177,9 @@ def test_codes_from_codes_and_names(area: dict[str, object], expected: set[str])
     "Newcastle",  # upon Tyne or under Lyme
     "Richmond",  # upon Thames or Richmondshire
     "London",  # not the City of London
-    "West Yorkshire",  # a county, not a local authority
+    "West Yorkshire",  # a county, not a local authority (nor an ICB without the word)
+    "Leeds ICB",  # no ICB of that name
+    "NHS Leeds",
     "Leeds and somewhere else",  # one part unknown: the whole is not understood
     "The service is available to all residents of the MyCity area.",
     "",
@@ -184,6 +197,19 @@ def test_every_shipped_local_authority_name_resolves_to_its_own_code() -> None:
         for name in filter(None, (row["name"], row["name_welsh"])):
             assert row["code"] in codes({"name": name}), name
     assert local_authority_name(LEEDS) == "Leeds" and local_authority_name(SHEFFIELD_25) == "Sheffield"
+
+
+def test_every_shipped_icb_sub_icb_and_health_board_name_resolves_to_its_codes() -> None:
+    icbs: dict[str, set[str]] = {}
+    for filename in ("sicbl22_boundaries.geojson", "lhb20_boundaries.geojson"):
+        for feature in json.loads((DATA / filename).read_text(encoding="utf-8"))["features"]:
+            name, code = feature["properties"]["name"], feature["properties"]["code"]
+            assert codes({"name": name}) == {code}, name
+            if " - " in name:
+                icbs.setdefault(name.split(" - ")[0], set()).add(code)
+    assert len(icbs) == 42
+    for icb, sub_icbs in icbs.items():
+        assert codes({"name": icb}) == sub_icbs, icb
 
 
 def test_missing_and_odd_keys_never_raise() -> None:
@@ -303,6 +329,9 @@ def test_service_and_patient_meet_on_a_shared_code() -> None:
     assert service & areas_at(None, LEEDS_CENTRE)  # type: ignore[arg-type]
     assert not service & areas_at(None, GeoPoint(53.3811, -1.4701))  # type: ignore[arg-type]
     assert codes({"name": "England"}) & areas_at(None, LEEDS_CENTRE)  # type: ignore[arg-type]
+    west_yorkshire = codes({"name": "West Yorkshire Integrated Care Board"})
+    assert west_yorkshire & areas_at(None, LEEDS_CENTRE)  # type: ignore[arg-type]
+    assert not west_yorkshire & areas_at(None, GeoPoint(53.3811, -1.4701))  # type: ignore[arg-type]  # Sheffield
     assert codes({"name": "national"}) & areas_at(None, BELFAST_CITY_HALL)  # type: ignore[arg-type]
 
 
