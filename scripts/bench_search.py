@@ -37,6 +37,10 @@ load (``wrk`` when installed, else threads of ``http.client`` clients). On Postg
 ``shared_buffers``, the database's size and the share of blocks found in the shared buffers while
 served (``postgres_memory``), noted on stderr below 99% (with the default 128 MB, ~95% on the
 200,000 entries; 1 GB holds them all, for no difference in CPU per request beyond the noise).
+Every response must be a 200 with the expected items (see ``Kind``); otherwise the run aborts:
+a benchmark that measures errors is worthless. ``machine`` gives the machine's speed at the time
+(``scripts/bench_machine.py``) and each load run its CPU steal: compare figures only alongside them.
+Prints one JSON object on stdout; progress on stderr.
 
 ``--runs N`` repeats the measurements (backends interleaved) and reports each run and the median;
 ``summary`` gives the medians next to ``goals`` per backend and query kind.
@@ -1182,7 +1186,7 @@ def buffer_reads(url: str | None) -> dict[str, int] | None:
 
 def postgres_memory(url: str) -> dict[str, Any]:
     """shared_buffers next to the size of the database: what decides whether searches find their
-    blocks in PostgreSQL's own cache (see README, "Running on PostgreSQL")."""
+    blocks in PostgreSQL's own cache."""
     with admin_connection(url) as conn:
         row = conn.execute(
             "SELECT (SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'), "

@@ -320,9 +320,8 @@ def _health_area_names() -> dict[str, frozenset[str]]:
     location by its full name, each Welsh health board."""
     keys: dict[str, set[str]] = {}
     for filename in (SUB_ICB_BOUNDARIES, HEALTH_BOARD_BOUNDARIES):
-        features = json.loads((DATA / filename).read_text(encoding="utf-8"))["features"]
-        for properties in (feature["properties"] for feature in features):
-            name, code = properties["name"], properties["code"]
+        layer = _layer(filename)
+        for code, name in zip(layer.codes, layer.names, strict=True):
             keys.setdefault(_health_key(_words(name)), set()).add(code)
             icb, _, sub_icb = name.partition(" - ")  # "NHS West Yorkshire ICB - 15F"
             if sub_icb:
@@ -348,9 +347,10 @@ def local_authority_name(code: str) -> str | None:
 
 @dataclass(frozen=True)
 class _Layer:
-    """Polygons with their codes, indexed for point lookups."""
+    """Polygons with their codes and names, indexed for point lookups."""
 
     codes: tuple[str, ...]
+    names: tuple[str, ...]
     geometries: Any  # numpy array of prepared shapely geometries
     tree: shapely.STRtree
 
@@ -358,9 +358,10 @@ class _Layer:
     def load(cls, filename: str) -> _Layer:
         data = json.loads((DATA / filename).read_text(encoding="utf-8"))
         codes = tuple(feature["properties"]["code"] for feature in data["features"])
+        names = tuple(feature["properties"]["name"] for feature in data["features"])
         geometries = shapely.from_geojson([json.dumps(feature["geometry"]) for feature in data["features"]])
         shapely.prepare(geometries)
-        return cls(codes, geometries, shapely.STRtree(geometries))
+        return cls(codes, names, geometries, shapely.STRtree(geometries))
 
     def at(self, latitude: float, longitude: float) -> str | None:
         """The code of the polygon covering the point (the lowest code on a shared border)."""
